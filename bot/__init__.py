@@ -1,0 +1,1 @@
+"""HALops chat-ops agent and Slack bot."""

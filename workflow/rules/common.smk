@@ -1,0 +1,58 @@
+# Helpers shared by the rules: config validation, session discovery, input functions.
+from pathlib import Path
+
+from snakemake.utils import validate
+
+from halops.transcripts.discover import discover_sessions
+
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+STRATEGIES = ["multi_turn", "single_turn", "skills", "subagents"]
+
+# Discovery reads directory listings (and one line of each flat agent file), so it stays cheap
+# enough to run on every DAG build, even for a large ~/.claude/projects.
+SESSIONS = {
+    f"{ref.project}/{ref.session}": ref
+    for ref in discover_sessions(Path(config["sessions_dir"]))
+}
+
+
+wildcard_constraints:
+    project=r"[^/]+",
+    session=r"[^/]+",
+    strategy="|".join(STRATEGIES),
+
+
+def session_ref(wildcards):
+    return SESSIONS[f"{wildcards.project}/{wildcards.session}"]
+
+
+def session_file(wildcards):
+    return str(session_ref(wildcards).main_path)
+
+
+def subagent_files(wildcards):
+    return [str(p) for p in session_ref(wildcards).subagent_paths]
+
+
+def extracted_parquets(wildcards=None):
+    return [f"results/extracted/{key}.parquet" for key in sorted(SESSIONS)]
+
+
+def quarantine_files(wildcards=None):
+    return [f"results/quarantine/{key}.jsonl" for key in sorted(SESSIONS)]
+
+
+def curated_parquets(wildcards=None):
+    return expand("results/curated/{strategy}.parquet", strategy=STRATEGIES)
+
+
+def data_targets():
+    return [
+        "results/final/train.jsonl",
+        "results/final/data_card.md",
+        "results/plots/tiers.png",
+        "results/plots/scores.png",
+        "results/plots/examples.png",
+    ]

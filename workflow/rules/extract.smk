@@ -1,0 +1,21 @@
+# extract: one job per session file, so a new or changed session re-extracts only itself.
+
+
+rule extract:
+    input:
+        session=session_file,
+        subagents=subagent_files,
+    output:
+        parquet="results/extracted/{project}/{session}.parquet",
+        quarantine="results/quarantine/{project}/{session}.jsonl",
+    params:
+        sessions_dir=config["sessions_dir"],
+        cfg=config["extract"],
+    log:
+        "results/logs/extract/{project}/{session}.log",
+    benchmark:
+        "results/benchmarks/extract/{project}/{session}.tsv"
+    conda:
+        "../../envs/extract.yaml"
+    script:
+        "../scripts/extract.py"

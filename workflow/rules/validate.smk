@@ -1,0 +1,40 @@
+# validate: scrub credentials, remove duplicates, split by session, re-scan (fail closed).
+
+
+rule validate_split:
+    input:
+        curated=curated_parquets,
+        quarantine=quarantine_files,
+        qualified="results/qualified/sessions.parquet",
+    output:
+        train_jsonl="results/final/train.jsonl",
+        val_jsonl="results/final/val.jsonl",
+        test_jsonl="results/final/test.jsonl",
+        train="results/final/train.parquet",
+        val="results/final/val.parquet",
+        test="results/final/test.parquet",
+        card="results/final/data_card.json",
+        card_md=report("results/final/data_card.md", category="Data", subcategory="Splits"),
+    params:
+        cfg=config["validate"],
+    log:
+        "results/logs/validate_split.log",
+    benchmark:
+        "results/benchmarks/validate_split.tsv"
+    conda:
+        "../../envs/validate_split.yaml"
+    script:
+        "../scripts/validate_split.py"
+
+
+rule plot_examples:
+    input:
+        card="results/final/data_card.json",
+    output:
+        examples=report("results/plots/examples.png", category="Data", subcategory="Splits"),
+    log:
+        "results/logs/plot_examples.log",
+    conda:
+        "../../envs/plot_examples.yaml"
+    script:
+        "../scripts/plot_examples.py"

@@ -1,0 +1,40 @@
+"""The `halops` command: one sub-command per capability, each delegating to its module.
+
+Sub-command modules are imported lazily so that `halops scrub` does not pay for torch or
+chromadb imports, and so that a missing optional extra only breaks the commands that need it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+# sub-command -> (module with `cli_main(argv) -> int`, one-line help)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "scrub": ("halops.scrub", "scrub credentials from stdin; findings as JSON on stderr"),
+    "check": ("bot.safety.cli", "ask the command policy for a verdict, without running anything"),
+    "generate-sessions": ("halops.samplegen", "write a deterministic sample-lab session corpus"),
+}
+
+
+def usage() -> str:
+    lines = ["usage: halops <command> [args...]", "", "commands:"]
+    lines += [f"  {name:<18} {text}" for name, (_, text) in SUBCOMMANDS.items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] in {"-h", "--help"}:
+        print(usage())
+        return 0 if args else 2
+    name, rest = args[0], args[1:]
+    if name not in SUBCOMMANDS:
+        print(f"halops: unknown command {name!r}\n\n{usage()}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(SUBCOMMANDS[name][0])
+    return int(module.cli_main(rest))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
