@@ -23,6 +23,8 @@ rule plot_qualify:
     output:
         tiers=report("results/plots/tiers.png", category="Data", subcategory="Qualify"),
         scores=report("results/plots/scores.png", category="Data", subcategory="Qualify"),
+    params:
+        tiers=config["qualify"]["tiers"],
     log:
         "results/logs/plot_qualify.log",
     conda:

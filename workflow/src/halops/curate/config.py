@@ -1,0 +1,72 @@
+"""Typed view of the `curate` config section (every key is documented in config.yaml)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+STRATEGIES = ("multi_turn", "single_turn", "skills", "subagents")
+
+DEFAULT_SYSTEM_PROMPT = (
+    "You are HAL, an operations assistant for a small infrastructure lab. Investigate with the "
+    "tools you are given, prefer read-only commands, and explain what you found and did."
+)
+
+
+@dataclass(frozen=True)
+class MultiTurnConfig:
+    """How whole conversations are windowed."""
+
+    max_tokens: int = 8192
+    summary_as_user: bool = False
+
+
+@dataclass(frozen=True)
+class SubagentsConfig:
+    """Which subagent transcripts are not worth an example."""
+
+    skip_agent_prefixes: tuple[str, ...] = ("acompact",)
+    skip_prompts: tuple[str, ...] = ("Warmup",)
+
+
+@dataclass(frozen=True)
+class CurateConfig:
+    """Config section `curate`."""
+
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    include_thinking: bool = False
+    chars_per_token: float = 4.0
+    max_tool_result_chars: int = 4000
+    tiers: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: dict.fromkeys(STRATEGIES, ("A", "B"))
+    )
+    multi_turn: MultiTurnConfig = MultiTurnConfig()
+    subagents: SubagentsConfig = SubagentsConfig()
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> CurateConfig:
+        default = cls()
+        tiers = {
+            name: tuple(raw.get("tiers", {}).get(name, default.tiers[name])) for name in STRATEGIES
+        }
+        multi = raw.get("multi_turn", {})
+        sub = raw.get("subagents", {})
+        return cls(
+            system_prompt=str(raw.get("system_prompt", default.system_prompt)),
+            include_thinking=bool(raw.get("include_thinking", default.include_thinking)),
+            chars_per_token=float(raw.get("chars_per_token", default.chars_per_token)),
+            max_tool_result_chars=int(
+                raw.get("max_tool_result_chars", default.max_tool_result_chars)
+            ),
+            tiers=tiers,
+            multi_turn=MultiTurnConfig(
+                max_tokens=int(multi.get("max_tokens", MultiTurnConfig.max_tokens)),
+                summary_as_user=bool(multi.get("summary_as_user", MultiTurnConfig.summary_as_user)),
+            ),
+            subagents=SubagentsConfig(
+                skip_agent_prefixes=tuple(
+                    sub.get("skip_agent_prefixes", SubagentsConfig.skip_agent_prefixes)
+                ),
+                skip_prompts=tuple(sub.get("skip_prompts", SubagentsConfig.skip_prompts)),
+            ),
+        )

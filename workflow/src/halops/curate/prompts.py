@@ -1,0 +1,46 @@
+"""System-prompt layout shared by training data and the agent (no heavy imports on purpose).
+
+The skills strategy trains the model on "instructions in the system prompt, then the request";
+the agent later puts retrieved runbooks in exactly the same place with exactly the same layout,
+so what the model learned from skill bodies transfers to runbooks. Both call
+`skill_system_prompt`; change the layout only here.
+"""
+
+from __future__ import annotations
+
+DOCUMENTS_HEADING = "# Reference documents"
+DOCUMENTS_INTRO = (
+    "The following documents apply to this request. Follow their instructions where they fit "
+    "the situation, and say so when they do not."
+)
+
+
+def skill_system_prompt(base_prompt: str, documents: list[tuple[str, str]]) -> str:
+    """The base prompt followed by a "Reference documents" section, one `## title` per document.
+
+    Layout (blank line between blocks; bodies are stripped of surrounding whitespace):
+
+        <base_prompt>
+
+        # Reference documents
+
+        The following documents apply to this request. ...
+
+        ## <title 1>
+
+        <body 1>
+
+        ## <title 2>
+
+        <body 2>
+
+    With no documents the base prompt is returned unchanged, so a request without retrieved
+    runbooks looks exactly like a plain example.
+    """
+    if not documents:
+        return base_prompt
+    blocks = [base_prompt.rstrip(), DOCUMENTS_HEADING, DOCUMENTS_INTRO]
+    for title, body in documents:
+        blocks.append(f"## {title.strip()}")
+        blocks.append(body.strip())
+    return "\n\n".join(blocks)
