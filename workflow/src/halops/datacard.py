@@ -1,0 +1,186 @@
+"""The data card: what went into the final dataset and what was removed on the way.
+
+Counts only, never example text: the card is published beside the data and is re-scanned for
+secrets like the data itself. No timestamp either, so an unchanged input gives a byte-identical
+card (Snakemake and git see no spurious change).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+CARD_JSON = "data_card.json"
+CARD_MD = "data_card.md"
+# Tokens are approximated as characters / 4 (English text with a BPE tokenizer); the card only
+# needs orders of magnitude to size context length and training time, not a real tokenizer.
+CHARS_PER_TOKEN = 4
+
+
+@dataclass
+class TokenStats:
+    n: int = 0
+    total: int = 0
+    min: int | None = None
+    mean: float | None = None
+    p50: float | None = None
+    p95: float | None = None
+    max: int | None = None
+
+    @classmethod
+    def of(cls, tokens: Sequence[int]) -> TokenStats:
+        if not tokens:
+            return cls()
+        values = np.asarray(tokens, dtype=float)
+        return cls(
+            n=len(tokens),
+            total=int(values.sum()),
+            min=int(values.min()),
+            mean=round(float(values.mean()), 1),
+            p50=round(float(np.percentile(values, 50)), 1),
+            p95=round(float(np.percentile(values, 95)), 1),
+            max=int(values.max()),
+        )
+
+
+@dataclass
+class DataCard:
+    n_input_examples: int = 0
+    n_output_examples: int = 0
+    per_split: dict[str, int] = field(default_factory=dict)
+    sessions_per_split: dict[str, int] = field(default_factory=dict)
+    per_tier: dict[str, int] = field(default_factory=dict)
+    per_strategy: dict[str, int] = field(default_factory=dict)
+    per_strategy_split: dict[str, dict[str, int]] = field(default_factory=dict)
+    token_stats: dict[str, TokenStats] = field(default_factory=dict)
+    duplicates_removed: dict[str, int] = field(default_factory=dict)
+    secrets_per_rule: dict[str, int] = field(default_factory=dict)
+    examples_with_secrets: int = 0
+    quarantine: dict[str, Any] = field(default_factory=dict)
+    qualified: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DataCard:
+        stats = {k: TokenStats(**v) for k, v in data.get("token_stats", {}).items()}
+        return cls(**{**data, "token_stats": stats})
+
+    def write(self, out_dir: Path) -> list[Path]:
+        json_path, md_path = out_dir / CARD_JSON, out_dir / CARD_MD
+        json_path.write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
+        md_path.write_text(self.to_markdown())
+        return [json_path, md_path]
+
+    def to_markdown(self) -> str:
+        sections = [
+            _md_overview(self),
+            _md_strategy_table(self),
+            _md_tokens(self),
+            _md_removed(self),
+            _md_quarantine(self),
+            _md_config(self),
+        ]
+        return "\n\n".join(sections) + "\n"
+
+
+def approx_tokens(messages: Sequence[dict[str, Any]]) -> int:
+    chars = 0
+    for message in messages:
+        chars += len(str(message.get("content") or ""))
+        for call in message.get("tool_calls") or []:
+            function = call.get("function", {})
+            chars += len(str(function.get("name", ""))) + len(str(function.get("arguments", "")))
+    return math.ceil(chars / CHARS_PER_TOKEN)
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _md_overview(card: DataCard) -> str:
+    rows = [
+        (name, card.per_split.get(name, 0), card.sessions_per_split.get(name, 0))
+        for name in card.per_split
+    ]
+    tiers = _tier_list(card.per_tier)
+    qualified = card.qualified.get("sessions", 0)
+    qualified_tiers = _tier_list(card.qualified.get("per_tier", {}))
+    return "\n".join(
+        [
+            "# HALops data card",
+            "",
+            f"{card.n_output_examples} examples kept of {card.n_input_examples} curated.",
+            f"Examples per tier: {tiers}.",
+            f"Sessions scored by qualify: {qualified} ({qualified_tiers}).",
+            "",
+            _table(["split", "examples", "sessions"], rows),
+        ]
+    )
+
+
+def _tier_list(per_tier: dict[str, int]) -> str:
+    return ", ".join(f"{tier}: {n}" for tier, n in sorted(per_tier.items())) or "none"
+
+
+def _md_strategy_table(card: DataCard) -> str:
+    splits = list(card.per_split)
+    rows = [
+        (strategy, *(card.per_strategy_split.get(strategy, {}).get(s, 0) for s in splits), total)
+        for strategy, total in sorted(card.per_strategy.items())
+    ]
+    return "## Examples per strategy\n\n" + _table(["strategy", *splits, "total"], rows)
+
+
+def _md_tokens(card: DataCard) -> str:
+    header = ["split", "n", "total", "min", "mean", "p50", "p95", "max"]
+    rows = [
+        (name, s.n, s.total, s.min, s.mean, s.p50, s.p95, s.max)
+        for name, s in card.token_stats.items()
+    ]
+    note = f"Approximate tokens per example (characters / {CHARS_PER_TOKEN})."
+    return f"## Token statistics\n\n{note}\n\n" + _table(header, rows)
+
+
+def _md_removed(card: DataCard) -> str:
+    dups = _table(["kind", "removed"], sorted(card.duplicates_removed.items()))
+    secrets = _table(["rule", "redactions"], sorted(card.secrets_per_rule.items())) or ""
+    return "\n".join(
+        [
+            "## Duplicates and secrets",
+            "",
+            dups,
+            "",
+            f"{card.examples_with_secrets} examples had at least one secret redacted "
+            "(replaced by `<REDACTED:rule>`); the final files were re-scanned and are clean.",
+            "",
+            secrets,
+        ]
+    )
+
+
+def _md_quarantine(card: DataCard) -> str:
+    reasons = sorted(card.quarantine.get("reasons", {}).items())
+    lines = card.quarantine.get("lines", 0)
+    files = card.quarantine.get("files", 0)
+    text = f"{lines} unreadable transcript lines were quarantined (in {files} files)."
+    return f"## Quarantine\n\n{text}\n\n" + _table(["reason", "lines"], reasons)
+
+
+def _md_config(card: DataCard) -> str:
+    return "## Configuration\n\n```json\n" + json.dumps(card.config, indent=2) + "\n```"

@@ -1,0 +1,346 @@
+"""Validate and split: curated examples → scrubbed, de-duplicated, session-split final dataset.
+
+Order matters: scrub first (so duplicates that differ only by a secret collapse, and nothing
+downstream ever holds a secret), then dedupe, then split, then write, then re-read every written
+file from disk and scan it again. The re-scan is the guarantee: if any secret survived (a scrubber
+bug, a writer that re-encodes text), the stage fails closed, deletes what it wrote and names the
+file and line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from halops import scrub
+from halops.datacard import DataCard, TokenStats, approx_tokens
+from halops.dedup import NearDupParams, deduplicate
+from halops.split import SPLITS, assign_splits
+
+log = logging.getLogger(__name__)
+
+# Which copy of a duplicate survives: the best tier, then the richest strategy.
+TIER_ORDER = {"A": 0, "B": 1, "C": 2}
+STRATEGY_ORDER = {"multi_turn": 0, "single_turn": 1, "skills": 2, "subagents": 3}
+# Columns every curated parquet has (CONTRACTS); others are optional metadata, passed through.
+REQUIRED_COLUMNS = ("example_id", "strategy", "session_id", "project", "tier", "messages")
+
+
+class SecretLeakError(RuntimeError):
+    """A secret was found in the written final data: the stage fails closed."""
+
+
+@dataclass(frozen=True)
+class ValidateConfig:
+    split_ratios: dict[str, float] = field(
+        default_factory=lambda: {"train": 0.8, "val": 0.1, "test": 0.1}
+    )
+    seed: int = 20261127
+    near_dup_threshold: float = 0.85
+    minhash_num_perm: int = 128
+    shingle_size: int = 5
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> ValidateConfig:
+        """Build from the config's ``validate`` section; missing keys take the defaults and
+        errors name the key at fault."""
+        data = dict(data or {})
+        unknown = set(data) - {f for f in cls.__dataclass_fields__}
+        if unknown:
+            raise ValueError(f"validate: unknown key(s) {sorted(unknown)}")
+        cfg = cls(**data)
+        cfg.check()
+        return cfg
+
+    def check(self) -> None:
+        ratios = self.split_ratios
+        if set(ratios) != set(SPLITS) or any(not 0 <= r <= 1 for r in ratios.values()):
+            raise ValueError(f"validate.split_ratios: need train/val/test in [0, 1], got {ratios}")
+        if not math.isclose(sum(ratios.values()), 1.0, abs_tol=1e-6):
+            raise ValueError(f"validate.split_ratios: must sum to 1, got {sum(ratios.values())}")
+        if not 0 < self.near_dup_threshold <= 1:
+            raise ValueError("validate.near_dup_threshold: must be in (0, 1]")
+        if self.minhash_num_perm < 2 or self.shingle_size < 1:
+            raise ValueError("validate: minhash_num_perm must be ≥ 2 and shingle_size ≥ 1")
+
+    def near_dup_params(self) -> NearDupParams:
+        return NearDupParams(self.near_dup_threshold, self.minhash_num_perm, self.shingle_size)
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def load_curated(paths: Sequence[Path]) -> pd.DataFrame:
+    frames = []
+    for path in paths:
+        frame = pd.read_parquet(path)
+        missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+        if missing:
+            raise ValueError(f"{path}: missing column(s) {missing}")
+        frames.append(frame.astype({"messages": object}))
+    if not frames:
+        return pd.DataFrame(columns=list(REQUIRED_COLUMNS))
+    return pd.concat(frames, ignore_index=True)
+
+
+def quarantine_summary(paths: Sequence[Path]) -> dict[str, Any]:
+    """Count quarantined lines and group them by the reason's head (before any ':' detail)."""
+    reasons: Counter[str] = Counter()
+    for path in paths:
+        for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.strip():
+                reasons[_reason_head(line)] += 1
+    return {"files": len(paths), "lines": sum(reasons.values()), "reasons": dict(reasons)}
+
+
+def _reason_head(line: str) -> str:
+    try:
+        reason = str(json.loads(line).get("reason") or "unknown")
+    except (ValueError, AttributeError):
+        reason = "unreadable quarantine record"
+    # The card is published: reasons could quote raw text, so they are cut short and scrubbed.
+    return scrub.scrub_text(reason.split(":", 1)[0].strip()[:80]).text
+
+
+def qualified_summary(path: Path) -> dict[str, Any]:
+    if not Path(path).exists():
+        return {"sessions": 0, "per_tier": {}}
+    frame = pd.read_parquet(path, columns=["tier"])
+    per_tier = {str(k): int(v) for k, v in frame["tier"].value_counts().sort_index().items()}
+    return {"sessions": len(frame), "per_tier": per_tier}
+
+
+# --- scrubbing -----------------------------------------------------------------------------------
+
+
+def _decode_messages(value: Any) -> list[dict[str, Any]]:
+    return json.loads(value) if isinstance(value, str) else list(value)
+
+
+def scrub_examples(frame: pd.DataFrame) -> tuple[pd.DataFrame, Counter[str], int]:
+    """Scrub messages and every string metadata value. Returns the scrubbed frame (messages as
+    lists of dicts), redactions per rule and the number of examples that had any."""
+    per_rule: Counter[str] = Counter()
+    with_secrets = 0
+    records = []
+    for row in frame.to_dict(orient="records"):
+        messages, findings = scrub.scrub_messages(_decode_messages(row["messages"]))
+        record = {k: _scrub_value(_plain(v), findings) for k, v in row.items() if k != "messages"}
+        record["messages"] = messages
+        per_rule.update(f.rule for f in findings)
+        with_secrets += bool(findings)
+        records.append(record)
+    return pd.DataFrame.from_records(records, columns=frame.columns), per_rule, with_secrets
+
+
+# --- ordering, dedup, split ----------------------------------------------------------------------
+
+
+def priority_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """A stable order for 'keep the first': tier, strategy, session, example id."""
+    keys = pd.DataFrame(
+        {
+            "tier": frame["tier"].map(lambda t: TIER_ORDER.get(str(t), len(TIER_ORDER))),
+            "strategy": frame["strategy"].map(lambda s: STRATEGY_ORDER.get(s, len(STRATEGY_ORDER))),
+            "session_id": frame["session_id"].astype(str),
+            "example_id": frame["example_id"].astype(str),
+        }
+    )
+    order = keys.sort_values(list(keys.columns), kind="stable").index
+    return frame.loc[order].reset_index(drop=True)
+
+
+def dedupe_frame(frame: pd.DataFrame, cfg: ValidateConfig) -> tuple[pd.DataFrame, dict[str, int]]:
+    result = deduplicate(list(frame["messages"]), cfg.near_dup_params())
+    removed = {"exact": result.exact_removed, "near": result.near_removed}
+    keep = np.asarray(result.keep, dtype=bool)  # a plain empty list would select no *columns*
+    return frame.loc[keep].reset_index(drop=True), removed
+
+
+def split_frame(frame: pd.DataFrame, cfg: ValidateConfig) -> dict[str, pd.DataFrame]:
+    assignment = assign_splits(frame["session_id"].astype(str), cfg.split_ratios, cfg.seed)
+    labels = frame["session_id"].astype(str).map(assignment)
+    return {name: frame[labels == name].reset_index(drop=True) for name in SPLITS}
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """numpy / pandas values (arrays from list columns, scalars, NaN / NA) → plain Python."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value
+
+
+def _scrub_value(value: Any, findings: list[scrub.Finding]) -> Any:
+    """Scrub every string inside a metadata value, appending what was found to ``findings``."""
+    if isinstance(value, str):
+        result = scrub.scrub_text(value)
+        findings.extend(result.findings)
+        return result.text
+    if isinstance(value, list):
+        return [_scrub_value(item, findings) for item in value]
+    if isinstance(value, dict):
+        return {key: _scrub_value(item, findings) for key, item in value.items()}
+    return value
+
+
+def _jsonl_record(row: dict[str, Any]) -> dict[str, Any]:
+    metadata = {k: _plain(v) for k, v in row.items() if k != "messages"}
+    return {"messages": row["messages"], "metadata": metadata}
+
+
+def write_split(frame: pd.DataFrame, out_dir: Path, name: str) -> list[Path]:
+    """``{name}.jsonl`` (the format trl reads) and ``{name}.parquet`` (messages as JSON text)."""
+    jsonl, parquet = out_dir / f"{name}.jsonl", out_dir / f"{name}.parquet"
+    with jsonl.open("w", encoding="utf-8") as handle:
+        for row in frame.to_dict(orient="records"):
+            # default=str: timestamps and other exotic metadata become text, not a crash
+            handle.write(json.dumps(_jsonl_record(row), ensure_ascii=False, default=str) + "\n")
+    table = frame.assign(
+        messages=[json.dumps(m, ensure_ascii=False) for m in frame["messages"]], split=name
+    )
+    table.to_parquet(parquet, index=False)
+    return [jsonl, parquet]
+
+
+# --- the independent re-scan ---------------------------------------------------------------------
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a JSON value, descending into strings that are themselves JSON (the
+    messages column, tool-call arguments)."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, str):
+        yield value
+        nested = scrub.json_container(value)
+        if nested is not None:
+            yield from _strings(nested)
+
+
+def _records(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line or row number, record) of a written file, read back from disk."""
+    if path.suffix == ".jsonl":
+        with path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                yield number, json.loads(line)
+    elif path.suffix == ".parquet":
+        for number, row in enumerate(pq.read_table(path).to_pylist(), start=1):
+            # Decoded like the JSONL's messages: the raw column is JSON *syntax* around the
+            # strings (quoted ids would look like high-entropy secrets), not data.
+            yield number, {**row, "messages": json.loads(row["messages"])}
+    else:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            yield number, line
+
+
+def rescan(paths: Sequence[Path]) -> None:
+    """Raise SecretLeakError at the first secret in any of ``paths``."""
+    for path in paths:
+        for number, record in _records(path):
+            for text in _strings(record):
+                findings = scrub.scan_text(text)
+                if findings:
+                    what = "row" if path.suffix == ".parquet" else "line"
+                    raise SecretLeakError(
+                        f"{path}:{number}: secret ({findings[0].rule}) found in the final data "
+                        f"({what} {number})"
+                    )
+
+
+def _rescan_or_delete(paths: Sequence[Path], written: Sequence[Path]) -> None:
+    """Fail closed: on a leak, every file the stage wrote is removed before raising."""
+    try:
+        rescan(paths)
+    except SecretLeakError as leak:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise SecretLeakError(f"{leak}; the outputs were deleted") from None
+
+
+# --- the stage -----------------------------------------------------------------------------------
+
+
+def _counts(frame: pd.DataFrame, column: str) -> dict[str, int]:
+    return {str(k): int(v) for k, v in frame[column].value_counts().sort_index().items()}
+
+
+def build_card(splits: dict[str, pd.DataFrame], **fields: Any) -> DataCard:
+    final = pd.concat(list(splits.values()), ignore_index=True)
+    per_strategy_split: dict[str, dict[str, int]] = {}
+    for name, frame in splits.items():
+        for strategy, n in _counts(frame, "strategy").items():
+            per_strategy_split.setdefault(strategy, {s: 0 for s in SPLITS})[name] = n
+    return DataCard(
+        n_output_examples=len(final),
+        per_split={name: len(frame) for name, frame in splits.items()},
+        sessions_per_split={n: int(f["session_id"].nunique()) for n, f in splits.items()},
+        per_tier=_counts(final, "tier"),
+        per_strategy=_counts(final, "strategy"),
+        per_strategy_split=per_strategy_split,
+        token_stats={
+            name: TokenStats.of([approx_tokens(m) for m in frame["messages"]])
+            for name, frame in splits.items()
+        },
+        **fields,
+    )
+
+
+def validate_and_split(
+    curated_paths: list[Path],
+    quarantine_paths: list[Path],
+    qualified_path: Path,
+    cfg: ValidateConfig,
+    out_dir: Path,
+) -> DataCard:
+    """The whole stage; see the module docstring. Returns the data card it wrote."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    curated = load_curated([Path(p) for p in curated_paths])
+    log.info("read %d curated examples from %d files", len(curated), len(curated_paths))
+    scrubbed, per_rule, with_secrets = scrub_examples(curated)
+    log.info("redacted %d secrets in %d examples", sum(per_rule.values()), with_secrets)
+    kept, removed = dedupe_frame(priority_order(scrubbed), cfg)
+    log.info("removed duplicates: %s", removed)
+    splits = split_frame(kept, cfg)
+    written = [p for name, frame in splits.items() for p in write_split(frame, out_dir, name)]
+    _rescan_or_delete(written, written)
+    card = build_card(
+        splits,
+        n_input_examples=len(curated),
+        duplicates_removed=removed,
+        secrets_per_rule=dict(sorted(per_rule.items())),
+        examples_with_secrets=with_secrets,
+        quarantine=quarantine_summary([Path(p) for p in quarantine_paths]),
+        qualified=qualified_summary(Path(qualified_path)),
+        config=asdict(cfg),
+        files=sorted(p.name for p in written),
+    )
+    card_paths = card.write(out_dir)
+    _rescan_or_delete(card_paths, [*written, *card_paths])
+    log.info("wrote %s", {name: len(frame) for name, frame in splits.items()})
+    return card
