@@ -1,0 +1,132 @@
+"""What each tool is: the declarations the model is prompted with, apart from the executors.
+
+Kept free of transport libraries (paramiko, pyghmi) so that the training-data stages can
+describe exactly the tools the agent offers without importing what runs them.
+"""
+
+from __future__ import annotations
+
+from bot.tools.base import ToolSpec
+
+SHELL_SPEC = ToolSpec(
+    name="shell",
+    description=(
+        "Run a command on the operator's machine (the bot host). Give the full command line; "
+        "pipes and command lists are allowed only where the safety policy approves them."
+    ),
+    parameters={
+        "type": "object",
+        "properties": {
+            "command": {"type": "string", "description": "The command line to run."},
+        },
+        "required": ["command"],
+        "additionalProperties": False,
+    },
+    transport="shell",
+    read_only=False,
+    destructive=True,
+)
+
+SSH_SPEC = ToolSpec(
+    name="ssh",
+    description=(
+        "Run a command on an inventory host over SSH (as that host's configured user). "
+        "Use the host's inventory name."
+    ),
+    parameters={
+        "type": "object",
+        "properties": {
+            "host": {"type": "string", "description": "Inventory name of the host."},
+            "command": {"type": "string", "description": "The command line to run there."},
+        },
+        "required": ["host", "command"],
+        "additionalProperties": False,
+    },
+    transport="ssh",
+    read_only=False,
+    destructive=True,
+)
+
+ACTIONS = (
+    "power_status",
+    "power_on",
+    "power_off",
+    "power_cycle",
+    "power_reset",
+    "sensors",
+    "bootdev_get",
+    "bootdev_set",
+)
+
+# The policy's confirmation tier keys on these: every other action changes the machine.
+READ_ONLY_ACTIONS = frozenset({"power_status", "sensors", "bootdev_get"})
+
+BOOT_DEVICES = ("default", "network", "hd", "optical", "usb", "setup", "safe")
+
+IPMI_SPEC = ToolSpec(
+    name="ipmi",
+    description=(
+        "Talk to a host's BMC over IPMI: read power state, sensors or the boot device; power "
+        "on/off/cycle/reset or set the next boot device (these wait for a person's approval)."
+    ),
+    parameters={
+        "type": "object",
+        "properties": {
+            "host": {"type": "string", "description": "Inventory name of the BMC."},
+            "action": {"type": "string", "enum": list(ACTIONS)},
+            "bootdev": {
+                "type": "string",
+                "enum": list(BOOT_DEVICES),
+                "description": "Boot device, for bootdev_set only.",
+            },
+            "persistent": {
+                "type": "boolean",
+                "description": "bootdev_set: keep the device for every boot, not just the next.",
+            },
+        },
+        "required": ["host", "action"],
+        "additionalProperties": False,
+    },
+    transport="ipmi",
+    read_only=False,
+    destructive=True,
+)
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE")
+
+# GET and HEAD change nothing; the policy sends every other method to a person first.
+READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
+
+HTTP_SPEC = ToolSpec(
+    name="http",
+    description=(
+        "Send an HTTP request to a lab service and return the status and body. GET is for "
+        "reading; POST, PUT and DELETE wait for a person's approval."
+    ),
+    parameters={
+        "type": "object",
+        "properties": {
+            "url": {"type": "string", "description": "Full http:// or https:// URL."},
+            "method": {"type": "string", "enum": list(METHODS), "default": "GET"},
+            "body": {"type": "string", "description": "Request body (POST/PUT)."},
+            "headers": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "Extra request headers.",
+            },
+        },
+        "required": ["url"],
+        "additionalProperties": False,
+    },
+    transport="http",
+    read_only=False,
+    destructive=True,
+)
+
+
+AGENT_TOOL_SPECS = (SHELL_SPEC, SSH_SPEC, IPMI_SPEC, HTTP_SPEC)
+
+
+def agent_tools_openai() -> list[dict]:
+    """The OpenAI `tools` entries of the agent's tools, in a stable (name) order."""
+    return [spec.to_openai() for spec in sorted(AGENT_TOOL_SPECS, key=lambda s: s.name)]
