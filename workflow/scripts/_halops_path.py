@@ -1,4 +1,5 @@
-"""Make `halops` importable from a rule script even inside a per-rule conda env.
+"""Make `halops` (workflow/src) and `bot` (the repository root) importable from a rule script,
+even inside a per-rule conda env.
 
 Snakemake puts a script's own folder on sys.path but drops PYTHONPATH in conda envs, so the
 scripts import this module first instead of requiring the package to be installed there.
@@ -7,6 +8,7 @@ scripts import this module first instead of requiring the package to be installe
 import sys
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parent.parent / "src"
-if str(SRC) not in sys.path:
-    sys.path.insert(0, str(SRC))
+WORKFLOW = Path(__file__).resolve().parent.parent
+for folder in (WORKFLOW / "src", WORKFLOW.parent):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))

@@ -3,13 +3,7 @@
 import _halops_path  # noqa: F401
 
 import logging
-import sys
 from pathlib import Path
-
-# `bot` lives at the repository root; a per-rule conda env does not have the project installed.
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 
 from bot.retrieval import build_index, write_manifest
 

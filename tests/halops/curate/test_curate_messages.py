@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from halops.curate.config import CurateConfig
+from halops.curate.config import AgentToolsConfig, CurateConfig
 from halops.curate.messages import (
     assistant_content,
     estimate_tokens,
@@ -15,7 +15,11 @@ from halops.curate.messages import (
 )
 from halops.rows import build_rows, records
 
-CFG = CurateConfig(system_prompt="SYS", max_tool_result_chars=0)
+# These tests pin the strategies' structure on transcript tool names; the mapping to the
+# agent's tools has its own tests (test_curate_agent_tools.py).
+RAW_TOOLS = AgentToolsConfig(False, frozenset(), False, False)
+
+CFG = CurateConfig(agent_tools=RAW_TOOLS, system_prompt="SYS", max_tool_result_chars=0)
 
 
 def rows(*items: dict) -> list[dict]:
@@ -105,7 +109,7 @@ def test_harness_noise_is_dropped() -> None:
 )
 def test_thinking_prefix(include: bool, expected: str) -> None:
     assert assistant_content("Answer", "plan it", include) == expected
-    cfg = CurateConfig(include_thinking=include)
+    cfg = CurateConfig(agent_tools=RAW_TOOLS, include_thinking=include)
     thinking_only = rows(
         {"kind": "user_prompt", "text": "q"},
         {"kind": "assistant", "thinking": "plan it", "text": "Answer"},
@@ -129,7 +133,7 @@ def test_truncate_keeps_head_and_tail() -> None:
 
 
 def test_tool_results_are_truncated_by_config() -> None:
-    cfg = CurateConfig(max_tool_result_chars=4)
+    cfg = CurateConfig(agent_tools=RAW_TOOLS, max_tool_result_chars=4)
     messages = rows_to_messages(
         rows(
             {"kind": "user_prompt", "text": "q"},

@@ -8,13 +8,18 @@ import pytest
 
 from halops.curate import multi_turn
 from halops.curate.common import Session
-from halops.curate.config import CurateConfig, MultiTurnConfig
+from halops.curate.config import AgentToolsConfig, CurateConfig, MultiTurnConfig
 from halops.rows import build_rows, records
+
+# These tests pin the strategies' structure on transcript tool names; the mapping to the
+# agent's tools has its own tests (test_curate_agent_tools.py).
+RAW_TOOLS = AgentToolsConfig(False, frozenset(), False, False)
 
 
 def cfg(max_tokens: int, summary_as_user: bool = False) -> CurateConfig:
     # One char per token and a one-char system prompt make budgets easy to count.
     return CurateConfig(
+        agent_tools=RAW_TOOLS,
         system_prompt="S",
         chars_per_token=1,
         multi_turn=MultiTurnConfig(max_tokens=max_tokens, summary_as_user=summary_as_user),

@@ -10,9 +10,15 @@ import pytest
 
 from halops.curate import CurateConfig, curate_strategy
 from halops.curate.common import EXAMPLE_COLUMNS
+from halops.curate.config import AgentToolsConfig
 from halops.rows import build_rows
 
+# These tests pin the strategies' structure on transcript tool names; the mapping to the
+# agent's tools has its own tests (test_curate_agent_tools.py).
+RAW_TOOLS = AgentToolsConfig(False, frozenset(), False, False)
+
 CFG = CurateConfig(
+    agent_tools=RAW_TOOLS,
     system_prompt="SYS",
     tiers={"multi_turn": ("A",), "single_turn": ("A", "B"), "skills": ("A",), "subagents": ()},
 )

@@ -6,10 +6,16 @@ import json
 
 from halops.curate import single_turn
 from halops.curate.common import Session, example_id, split_turns
-from halops.curate.config import CurateConfig
+from halops.curate.config import AgentToolsConfig, CurateConfig
 from halops.rows import build_rows, records
 
-CFG = CurateConfig(system_prompt="SYS", chars_per_token=1, max_tool_result_chars=0)
+# These tests pin the strategies' structure on transcript tool names; the mapping to the
+# agent's tools has its own tests (test_curate_agent_tools.py).
+RAW_TOOLS = AgentToolsConfig(False, frozenset(), False, False)
+
+CFG = CurateConfig(
+    agent_tools=RAW_TOOLS, system_prompt="SYS", chars_per_token=1, max_tool_result_chars=0
+)
 BASH = {"id": "t1", "name": "Bash", "input": {"command": "uptime"}}
 ARGS = json.dumps({"command": "uptime"})
 SESSION_ROWS = [

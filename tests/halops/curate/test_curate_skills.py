@@ -6,10 +6,14 @@ import json
 
 from halops.curate import skill_system_prompt, skills
 from halops.curate.common import Session
-from halops.curate.config import CurateConfig
+from halops.curate.config import AgentToolsConfig, CurateConfig
 from halops.rows import build_rows, records
 
-CFG = CurateConfig(system_prompt="SYS", chars_per_token=1)
+# These tests pin the strategies' structure on transcript tool names; the mapping to the
+# agent's tools has its own tests (test_curate_agent_tools.py).
+RAW_TOOLS = AgentToolsConfig(False, frozenset(), False, False)
+
+CFG = CurateConfig(agent_tools=RAW_TOOLS, system_prompt="SYS", chars_per_token=1)
 SKILL_CALL = {"id": "k1", "name": "Skill", "input": {"skill": "zfs-scrub"}}
 BASH = {"id": "t1", "name": "Bash", "input": {"command": "zpool scrub tank"}}
 BODY = "Base directory for this skill: /home/op/.claude/skills/zfs-scrub\n\n# Scrub\nRun a scrub.\n"
@@ -32,7 +36,9 @@ def examples(rows: list[dict], cfg: CurateConfig = CFG) -> list[dict]:
 
 
 def test_skill_example_shape() -> None:
-    (example,) = examples(ROWS, CurateConfig(system_prompt="SYS", include_thinking=True))
+    (example,) = examples(
+        ROWS, CurateConfig(agent_tools=RAW_TOOLS, system_prompt="SYS", include_thinking=True)
+    )
     system = skill_system_prompt("SYS", [("zfs-scrub", "# Scrub\nRun a scrub.")])
     arguments = json.dumps(BASH["input"])
     assert json.loads(example["messages"]) == [

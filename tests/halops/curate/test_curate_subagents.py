@@ -6,10 +6,14 @@ import json
 
 from halops.curate import subagents
 from halops.curate.common import Session
-from halops.curate.config import CurateConfig
+from halops.curate.config import AgentToolsConfig, CurateConfig
 from halops.rows import build_rows, records
 
-CFG = CurateConfig(system_prompt="SYS", chars_per_token=1)
+# These tests pin the strategies' structure on transcript tool names; the mapping to the
+# agent's tools has its own tests (test_curate_agent_tools.py).
+RAW_TOOLS = AgentToolsConfig(False, frozenset(), False, False)
+
+CFG = CurateConfig(agent_tools=RAW_TOOLS, system_prompt="SYS", chars_per_token=1)
 TASK = {
     "id": "task1",
     "name": "Task",

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from halops.curate.agent_tools import agent_tools_prompt, unmapped_tools
 from halops.curate.config import CurateConfig
 from halops.curate.messages import Message, estimate_tokens, has_assistant
 from halops.rows import Row, tool_calls
@@ -99,10 +100,13 @@ def make_example(
     """
     if not messages or messages[0]["role"] != "user" or not has_assistant(messages):
         return None
-    system = {
-        "role": "system",
-        "content": cfg.system_prompt if system_prompt is None else system_prompt,
-    }
+    if cfg.agent_tools.drop_unmapped_examples and unmapped_tools(messages):
+        return None  # the agent could not run these calls, so do not teach them
+    content = cfg.system_prompt if system_prompt is None else system_prompt
+    if cfg.agent_tools.tools_in_system_prompt:
+        # Exactly the agent's own system-prompt tail (bot.agent.loop.Agent.system_message).
+        content = f"{content}\n\n{agent_tools_prompt()}"
+    system = {"role": "system", "content": content}
     full = [system, *messages]
     first, last = span[0], span[-1]
     return {

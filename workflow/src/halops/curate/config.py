@@ -30,6 +30,30 @@ class SubagentsConfig:
 
 
 @dataclass(frozen=True)
+class AgentToolsConfig:
+    """How transcript tool calls become the agent's tools (halops.curate.agent_tools)."""
+
+    map_calls: bool = True
+    drop_tools: frozenset[str] = frozenset({"Skill", "TodoWrite", "ExitPlanMode"})
+    drop_unmapped_examples: bool = True
+    tools_in_system_prompt: bool = True
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> AgentToolsConfig:
+        default = cls()
+        return cls(
+            map_calls=bool(raw.get("map_calls", default.map_calls)),
+            drop_tools=frozenset(raw.get("drop_tools", default.drop_tools)),
+            drop_unmapped_examples=bool(
+                raw.get("drop_unmapped_examples", default.drop_unmapped_examples)
+            ),
+            tools_in_system_prompt=bool(
+                raw.get("tools_in_system_prompt", default.tools_in_system_prompt)
+            ),
+        )
+
+
+@dataclass(frozen=True)
 class CurateConfig:
     """Config section `curate`."""
 
@@ -42,6 +66,7 @@ class CurateConfig:
     )
     multi_turn: MultiTurnConfig = MultiTurnConfig()
     subagents: SubagentsConfig = SubagentsConfig()
+    agent_tools: AgentToolsConfig = AgentToolsConfig()
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> CurateConfig:
@@ -69,4 +94,5 @@ class CurateConfig:
                 ),
                 skip_prompts=tuple(sub.get("skip_prompts", SubagentsConfig.skip_prompts)),
             ),
+            agent_tools=AgentToolsConfig.from_dict(raw.get("agent_tools", {})),
         )

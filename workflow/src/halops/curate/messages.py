@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from halops.curate.agent_tools import map_tool_call
 from halops.curate.config import CurateConfig
 from halops.rows import SYNTHETIC_MODEL, Row, is_error, text_of, tool_calls
 
@@ -46,7 +47,7 @@ def row_to_message(row: Row, cfg: CurateConfig) -> Message | None:
     if kind == "user_prompt":
         return user_message(text_of(row)) if text_of(row).strip() else None
     if kind == "assistant":
-        return _assistant_message(row, cfg.include_thinking)
+        return _assistant_message(row, cfg)
     if kind == "tool_result":
         return {
             "role": "tool",
@@ -62,11 +63,15 @@ def user_message(text: str) -> Message:
     return {"role": "user", "content": text}
 
 
-def _assistant_message(row: Row, include_thinking: bool) -> Message | None:
+def _assistant_message(row: Row, cfg: CurateConfig) -> Message | None:
     if row.get("model") == SYNTHETIC_MODEL:
         return None
-    content = assistant_content(text_of(row), row.get("thinking") or "", include_thinking)
+    content = assistant_content(text_of(row), row.get("thinking") or "", cfg.include_thinking)
     calls = [openai_tool_call(call) for call in tool_calls(row) if call.get("id")]
+    if cfg.agent_tools.map_calls:
+        # A dropped call loses its result too: pairing keeps only answers to kept calls.
+        drop = cfg.agent_tools.drop_tools
+        calls = [m for m in (map_tool_call(call, drop) for call in calls) if m is not None]
     if not content and not calls:
         return None
     message: Message = {"role": "assistant", "content": content}
@@ -118,7 +123,8 @@ def pair_tool_calls(messages: list[Message]) -> list[Message]:
             call_id = message["tool_call_id"]
             if call_id in names and call_id not in answered:
                 answered.append(call_id)
-                out.append(message | {"name": message["name"] or names[call_id]})
+                # The call's (possibly mapped) name, not the transcript's tool name.
+                out.append(message | {"name": names[call_id]})
             continue
         _close_calls(out, owner, answered)
         out.append(message)
