@@ -45,13 +45,13 @@ def bare_json_pass(files: list[Path]) -> tuple[float, int]:
 def extract_pass(root: Path, out: Path) -> float:
     start = time.perf_counter()
     for ref in discover_sessions(root):
-        stem = out / ref.project / ref.session
+        folder = out / ref.project
         extract_session(
             ref.main_path,
             list(ref.subagent_paths),
             root,
-            stem.with_suffix(".parquet"),
-            stem.with_suffix(".quarantine.jsonl"),
+            folder / f"{ref.session}.parquet",
+            folder / f"{ref.session}.quarantine.jsonl",
         )
     return time.perf_counter() - start
 
