@@ -293,3 +293,16 @@ def test_qualify_sessions_of_nothing_is_an_empty_table() -> None:
     frame = qualify_sessions([], CFG, DOMAIN)
     assert frame.empty and list(frame.columns) == list(COLUMNS)
     assert isinstance(frame, pd.DataFrame)
+
+
+def test_tier_minimums_keep_a_high_score_out_of_a_tier() -> None:
+    gated = QualifyConfig(
+        minimums={"A": {"relevance": 0.5, "tool_success": 0.4}, "B": {"tool_success": 0.4}}
+    )
+    on_topic = {"relevance": 1.0, "tool_success": 1.0}
+    off_topic = {"relevance": 0.0, "tool_success": 1.0}
+    failing = {"relevance": 1.0, "tool_success": 0.2}
+    assert assign_tier(0.9, 1, gated, on_topic) == "A"
+    assert assign_tier(0.9, 1, gated, off_topic) == "B"
+    assert assign_tier(0.9, 1, gated, failing) == "C"
+    assert assign_tier(0.6, 1, gated, on_topic) == "B"

@@ -86,6 +86,9 @@ class QualifyConfig:
     relevance_cap: int = 4
     correction_phrases: tuple[str, ...] = ("no,", "that's wrong", "actually", "stop,", "stop!")
     correction_scan_chars: int = 120
+    # tier -> {component: minimum}: a session earns the tier only if every listed component
+    # reaches its minimum, whatever its weighted score (an off-topic session stays C).
+    minimums: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> QualifyConfig:
@@ -99,6 +102,10 @@ class QualifyConfig:
             relevance_cap=int(raw.get("relevance_cap", cls.relevance_cap)),
             correction_phrases=tuple(raw.get("correction_phrases", cls.correction_phrases)),
             correction_scan_chars=int(raw.get("correction_scan_chars", cls.correction_scan_chars)),
+            minimums={
+                tier: {name: float(value) for name, value in gate.items()}
+                for tier, gate in raw.get("minimums", {}).items()
+            },
         )
 
 
@@ -130,10 +137,12 @@ def score_session(rows: pd.DataFrame, cfg: QualifyConfig, domain: DomainConfig) 
     counts["n_domain_terms"] = len(terms)
     components = _components(counts, main, cfg)
     score = weighted_score(components, cfg.weights)
-    tier = assign_tier(score, counts["n_prompts"], cfg)
+    tier = assign_tier(score, counts["n_prompts"], cfg, components)
     identity = {"session_id": clean(items[0]["session_id"]) if items else None}
     identity["project"] = clean(items[0]["project"]) if items else None
     reason = describe(tier, components, counts)
+    if gaps := tier_gaps(score, components, cfg):
+        reason += "; below a tier minimum: " + ", ".join(gaps)
     return identity | components | {"score": score, "tier": tier, "reason": reason} | counts
 
 
@@ -145,13 +154,36 @@ def weighted_score(components: dict[str, float], weights: dict[str, float]) -> f
     return sum(weights.get(name, 0.0) * value for name, value in components.items()) / total
 
 
-def assign_tier(score: float, n_prompts: int, cfg: QualifyConfig) -> str:
-    """A/B/C by the configured thresholds; C whenever there was no user request."""
+def assign_tier(
+    score: float,
+    n_prompts: int,
+    cfg: QualifyConfig,
+    components: dict[str, float] | None = None,
+) -> str:
+    """A/B/C by the configured thresholds and per-tier minimums; C without a user request."""
     if n_prompts == 0:
         return "C"
-    if score >= cfg.tier_a:
-        return "A"
-    return "B" if score >= cfg.tier_b else "C"
+    for tier, threshold in (("A", cfg.tier_a), ("B", cfg.tier_b)):
+        if score >= threshold and meets_minimums(tier, components or {}, cfg):
+            return tier
+    return "C"
+
+
+def meets_minimums(tier: str, components: dict[str, float], cfg: QualifyConfig) -> bool:
+    gate = cfg.minimums.get(tier, {})
+    return all(components.get(name, 0.0) >= minimum for name, minimum in gate.items())
+
+
+def tier_gaps(score: float, components: dict[str, float], cfg: QualifyConfig) -> list[str]:
+    """Why a score that reaches a tier's threshold did not earn it (for the reason text)."""
+    gaps = []
+    for tier, threshold in (("A", cfg.tier_a), ("B", cfg.tier_b)):
+        if score < threshold:
+            continue
+        for name, minimum in cfg.minimums.get(tier, {}).items():
+            if components.get(name, 0.0) < minimum:
+                gaps.append(f"{tier} needs {name} >= {minimum:g} (has {components[name]:.2f})")
+    return gaps
 
 
 def describe(tier: str, components: dict[str, float], counts: dict[str, int]) -> str:
