@@ -1,10 +1,11 @@
 # Helpers shared by the rules: config validation, session discovery, input functions.
+import os
 from pathlib import Path
 
 from snakemake.utils import validate
 
+from halops.codedeps import project_sources
 from halops.transcripts.discover import discover_sessions
-
 
 validate(config, schema="../schemas/config.schema.yaml")
 
@@ -22,6 +23,12 @@ wildcard_constraints:
     project=r"[^/]+",
     session=r"[^/]+",
     strategy="|".join(STRATEGIES),
+
+
+def code_inputs(script):
+    """The project modules a rule script imports, so that a library change reruns the rule."""
+    path = Path(workflow.basedir) / "scripts" / script
+    return [os.path.relpath(p) for p in project_sources(path) if p != path.resolve()]
 
 
 def session_ref(wildcards):
@@ -56,3 +63,8 @@ def data_targets():
         "results/plots/scores.png",
         "results/plots/examples.png",
     ]
+
+
+def rag_documents(wildcards=None):
+    """Every Markdown document of the retrieval corpus, sorted so the DAG is stable."""
+    return sorted(str(p) for p in Path(config["rag"]["docs_dir"]).rglob("*.md"))

@@ -5,15 +5,16 @@ rule curate:
     input:
         extracted=extracted_parquets,
         qualified="results/qualified/sessions.parquet",
+        code=code_inputs("curate.py"),
     output:
         examples="results/curated/{strategy}.parquet",
-    params:
-        cfg=config["curate"],
     log:
         "results/logs/curate/{strategy}.log",
     benchmark:
         "results/benchmarks/curate/{strategy}.tsv"
     conda:
         "../../envs/curate.yaml"
+    params:
+        cfg=config["curate"],
     script:
         "../scripts/curate.py"

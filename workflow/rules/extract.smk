@@ -5,17 +5,18 @@ rule extract:
     input:
         session=session_file,
         subagents=subagent_files,
+        code=code_inputs("extract.py"),
     output:
         parquet="results/extracted/{project}/{session}.parquet",
         quarantine="results/quarantine/{project}/{session}.jsonl",
-    params:
-        sessions_dir=config["sessions_dir"],
-        cfg=config["extract"],
     log:
         "results/logs/extract/{project}/{session}.log",
     benchmark:
         "results/benchmarks/extract/{project}/{session}.tsv"
     conda:
         "../../envs/extract.yaml"
+    params:
+        sessions_dir=config["sessions_dir"],
+        cfg=config["extract"],
     script:
         "../scripts/extract.py"

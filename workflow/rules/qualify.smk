@@ -4,15 +4,16 @@
 rule qualify:
     input:
         extracted=extracted_parquets,
+        code=code_inputs("qualify.py"),
     output:
         sessions="results/qualified/sessions.parquet",
-    params:
-        qualify=config["qualify"],
-        domain=config["domain"],
     log:
         "results/logs/qualify.log",
     conda:
         "../../envs/qualify.yaml"
+    params:
+        qualify=config["qualify"],
+        domain=config["domain"],
     script:
         "../scripts/qualify.py"
 
@@ -20,14 +21,17 @@ rule qualify:
 rule plot_qualify:
     input:
         sessions="results/qualified/sessions.parquet",
+        code=code_inputs("plot_qualify.py"),
     output:
         tiers=report("results/plots/tiers.png", category="Data", subcategory="Qualify"),
-        scores=report("results/plots/scores.png", category="Data", subcategory="Qualify"),
-    params:
-        tiers=config["qualify"]["tiers"],
+        scores=report(
+            "results/plots/scores.png", category="Data", subcategory="Qualify"
+        ),
     log:
         "results/logs/plot_qualify.log",
     conda:
         "../../envs/plot_qualify.yaml"
+    params:
+        tiers=config["qualify"]["tiers"],
     script:
         "../scripts/plot_qualify.py"

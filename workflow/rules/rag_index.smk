@@ -6,6 +6,7 @@ rule rag_index:
         # The folder is an input too: the script indexes it, and adding a file changes it.
         docs_dir=config["rag"]["docs_dir"],
         docs=rag_documents,
+        code=code_inputs("rag_index.py"),
     output:
         db=directory(config["rag"]["db_dir"]),
         manifest="results/rag/index.json",

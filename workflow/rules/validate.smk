@@ -6,6 +6,7 @@ rule validate_split:
         curated=curated_parquets,
         quarantine=quarantine_files,
         qualified="results/qualified/sessions.parquet",
+        code=code_inputs("validate_split.py"),
     output:
         train_jsonl="results/final/train.jsonl",
         val_jsonl="results/final/val.jsonl",
@@ -14,15 +15,17 @@ rule validate_split:
         val="results/final/val.parquet",
         test="results/final/test.parquet",
         card="results/final/data_card.json",
-        card_md=report("results/final/data_card.md", category="Data", subcategory="Splits"),
-    params:
-        cfg=config["validate"],
+        card_md=report(
+            "results/final/data_card.md", category="Data", subcategory="Splits"
+        ),
     log:
         "results/logs/validate_split.log",
     benchmark:
         "results/benchmarks/validate_split.tsv"
     conda:
         "../../envs/validate_split.yaml"
+    params:
+        cfg=config["validate"],
     script:
         "../scripts/validate_split.py"
 
@@ -30,8 +33,11 @@ rule validate_split:
 rule plot_examples:
     input:
         card="results/final/data_card.json",
+        code=code_inputs("plot_examples.py"),
     output:
-        examples=report("results/plots/examples.png", category="Data", subcategory="Splits"),
+        examples=report(
+            "results/plots/examples.png", category="Data", subcategory="Splits"
+        ),
     log:
         "results/logs/plot_examples.log",
     conda:

@@ -18,6 +18,8 @@ from typing import Any
 
 from datasketch import MinHash, MinHashLSH
 
+from halops.curate.agent_tools import agent_tools_prompt
+
 _WHITESPACE = re.compile(r"\s+")
 # Fixed so that two runs (and two machines) build the same permutations: dedup is deterministic.
 _MINHASH_SEED = 1
@@ -64,11 +66,19 @@ def exact_key(messages: Sequence[dict[str, Any]]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+TOOLS_SUFFIX = "\n\n" + agent_tools_prompt()
+
+
 def example_text(messages: Sequence[dict[str, Any]]) -> str:
     """The words of an example (contents, tool names and arguments), for shingling."""
     parts: list[str] = []
     for message in messages:
-        parts.append(str(message.get("content") or ""))
+        content = str(message.get("content") or "")
+        if message.get("role") == "system":
+            # Every example carries the same tool descriptions; they would make unrelated
+            # examples look alike, so only the part that differs (base prompt, skill) counts.
+            content = content.removesuffix(TOOLS_SUFFIX)
+        parts.append(content)
         for call in message.get("tool_calls") or []:
             function = call.get("function", {})
             parts += [str(function.get("name", "")), str(function.get("arguments", ""))]

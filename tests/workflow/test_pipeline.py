@@ -1,0 +1,138 @@
+"""The data stages of the workflow, run for real by Snakemake on the shipped sample sessions."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from halops.samplegen import PLANTED_SECRETS, generate_corpus
+from tests.conftest import REPO, venv_tool
+
+SAMPLE_SESSIONS = REPO / "workflow" / "resources" / "sessions"
+DATA_TARGET = "results/final/train.jsonl"
+PLOTS = ["results/plots/tiers.png", "results/plots/scores.png", "results/plots/examples.png"]
+
+
+def snakemake(workdir: Path, *args: str, configfile: Path | None = None) -> str:
+    cmd = [
+        venv_tool("snakemake"),
+        "--snakefile",
+        str(REPO / "workflow" / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(configfile or workdir / "config" / "config.yaml"),
+        "--cores",
+        "2",
+        *args,
+    ]
+    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=900)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-6000:]
+    return output
+
+
+def planned_jobs(dry_run_output: str) -> dict[str, int]:
+    """Job counts per rule from a dry run's "Job stats" table."""
+    table = dry_run_output.split("Job stats:", 1)[1]
+    counts = {}
+    for line in table.splitlines()[3:]:
+        match = re.match(r"^(\w+)\s+(\d+)$", line.strip())
+        if not match:
+            break
+        counts[match.group(1)] = int(match.group(2))
+    return counts
+
+
+@pytest.fixture(scope="module")
+def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A work directory where the data stages ran once on a copy of the sample sessions."""
+    work = tmp_path_factory.mktemp("pipeline")
+    shutil.copytree(SAMPLE_SESSIONS, work / "sessions")
+    (work / "config").mkdir()
+    cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    cfg["sessions_dir"] = str(work / "sessions")
+    (work / "config" / "config.yaml").write_text(yaml.safe_dump(cfg))
+    snakemake(work, DATA_TARGET, *PLOTS)
+    return work
+
+
+def test_data_stages_write_splits_and_card(pipeline_run: Path) -> None:
+    final = pipeline_run / "results" / "final"
+    card = json.loads((final / "data_card.json").read_text())
+    total = 0
+    for split in ("train", "val", "test"):
+        frame = pd.read_parquet(final / f"{split}.parquet")
+        lines = (final / f"{split}.jsonl").read_text().splitlines()
+        assert len(frame) == len(lines) > 0, split
+        total += len(lines)
+        first = json.loads(lines[0])
+        assert first["messages"][0]["role"] == "system"
+        assert any(m["role"] == "assistant" for m in first["messages"])
+    assert json.dumps(card).count("train") > 0 and total > 10
+    for plot in PLOTS:
+        assert (pipeline_run / plot).stat().st_size > 1000, plot
+
+
+def test_no_session_in_two_splits(pipeline_run: Path) -> None:
+    final = pipeline_run / "results" / "final"
+    sessions = {
+        split: set(pd.read_parquet(final / f"{split}.parquet")["session_id"])
+        for split in ("train", "val", "test")
+    }
+    assert not sessions["train"] & sessions["val"]
+    assert not sessions["train"] & sessions["test"]
+    assert not sessions["val"] & sessions["test"]
+
+
+def test_planted_credentials_never_reach_the_splits(pipeline_run: Path) -> None:
+    raw = "".join(p.read_text() for p in (pipeline_run / "sessions").rglob("*.jsonl"))
+    planted = [secret for secret in PLANTED_SECRETS if secret in raw]
+    assert planted, "the sample sessions should carry planted credentials"
+    for path in (pipeline_run / "results" / "final").rglob("*"):
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8", "replace")
+            leaked = [secret[:12] for secret in planted if secret in text]
+            assert not leaked, f"{path.name} leaks {leaked}"
+
+
+def test_adding_a_session_reruns_only_its_extract(pipeline_run: Path, tmp_path: Path) -> None:
+    generate_corpus(tmp_path / "extra", n_sessions=1, seed=4242)
+    added = sorted((tmp_path / "extra").rglob("*.jsonl"))
+    for path in added:
+        target = pipeline_run / "sessions" / path.relative_to(tmp_path / "extra")
+        assert not target.exists()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+    try:
+        jobs = planned_jobs(snakemake(pipeline_run, "--dry-run", DATA_TARGET))
+    finally:
+        for path in added:
+            (pipeline_run / "sessions" / path.relative_to(tmp_path / "extra")).unlink()
+    assert jobs["extract"] == 1
+    assert jobs["qualify"] == 1 and jobs["validate_split"] == 1
+
+
+def test_changed_threshold_reruns_qualify_onward(pipeline_run: Path) -> None:
+    cfg = yaml.safe_load((pipeline_run / "config" / "config.yaml").read_text())
+    first_threshold = next(iter(cfg["qualify"]["tiers"]))
+    cfg["qualify"]["tiers"][first_threshold] = round(
+        cfg["qualify"]["tiers"][first_threshold] - 0.05, 3
+    )
+    changed = pipeline_run / "config" / "changed.yaml"
+    changed.write_text(yaml.safe_dump(cfg))
+    jobs = planned_jobs(snakemake(pipeline_run, "--dry-run", DATA_TARGET, configfile=changed))
+    assert "extract" not in jobs
+    assert jobs["qualify"] == 1 and jobs["curate"] == 4 and jobs["validate_split"] == 1
+
+
+def test_unchanged_inputs_rerun_nothing(pipeline_run: Path) -> None:
+    output = snakemake(pipeline_run, "--dry-run", DATA_TARGET)
+    assert "Nothing to be done" in output
