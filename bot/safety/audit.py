@@ -1,0 +1,244 @@
+"""The append-only audit log (SQLite): every verdict, and what happened to it afterwards.
+
+Two tables, both append-only. `verdicts` holds one row per policy decision (who asked, what,
+where, the decision, rule id and reason). What follows a verdict — a proposal shown to a
+person, their approval or rejection, its expiry, the execution and its exit status — is a row
+in `events`, linked by `verdict_id`. Rows are never changed: state is read by replaying events,
+which is what an audit trail needs (the approval bot appends, it never edits).
+
+Append-only is enforced inside SQLite by triggers that abort UPDATE and DELETE, and an
+INSERT that would overwrite a row (`INSERT OR REPLACE`). That stops the application and its
+bugs, not someone with write access to the file: ship the file off the host for that.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.safety.policy import Verdict
+
+EVENT_KINDS = ("proposed", "approved", "rejected", "expired", "executed", "failed", "cancelled")
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS verdicts (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts          TEXT NOT NULL,
+    request_id  TEXT NOT NULL,
+    requester   TEXT NOT NULL,
+    transport   TEXT NOT NULL,
+    host        TEXT,
+    command     TEXT NOT NULL,
+    decision    TEXT NOT NULL CHECK (decision IN ('allow', 'confirm', 'block')),
+    rule_id     TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    findings    TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE IF NOT EXISTS events (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    verdict_id  INTEGER NOT NULL REFERENCES verdicts(id),
+    ts          TEXT NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ({", ".join(repr(k) for k in EVENT_KINDS)})),
+    actor       TEXT,
+    expires_at  TEXT,
+    exit_status INTEGER,
+    detail      TEXT NOT NULL DEFAULT '{{}}'
+);
+CREATE INDEX IF NOT EXISTS events_by_verdict ON events (verdict_id, id);
+CREATE INDEX IF NOT EXISTS verdicts_by_request ON verdicts (request_id);
+"""
+
+
+def _append_only_triggers(table: str) -> str:
+    message = f"audit log is append-only: {table} rows cannot be changed"
+    return f"""
+CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table}
+BEGIN SELECT RAISE(ABORT, '{message}'); END;
+CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table}
+BEGIN SELECT RAISE(ABORT, '{message}'); END;
+CREATE TRIGGER IF NOT EXISTS {table}_no_overwrite BEFORE INSERT ON {table}
+WHEN EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id)
+BEGIN SELECT RAISE(ABORT, '{message}'); END;
+"""
+
+
+# Foreign keys are a per-connection pragma; a trigger holds the link for every connection.
+_EVENT_LINK_TRIGGER = """
+CREATE TRIGGER IF NOT EXISTS events_need_verdict BEFORE INSERT ON events
+WHEN NOT EXISTS (SELECT 1 FROM verdicts WHERE id = NEW.verdict_id)
+BEGIN SELECT RAISE(ABORT, 'event for an unknown verdict'); END;
+"""
+
+# The audit trail as a person reads it: each verdict with its latest approval and execution.
+_TRAIL_VIEW = """
+CREATE VIEW IF NOT EXISTS audit_trail AS
+SELECT v.*,
+    (SELECT e.actor FROM events e WHERE e.verdict_id = v.id
+        AND e.kind IN ('approved', 'rejected') ORDER BY e.id DESC LIMIT 1) AS approver,
+    (SELECT e.kind FROM events e WHERE e.verdict_id = v.id ORDER BY e.id DESC LIMIT 1) AS state,
+    (SELECT e.exit_status FROM events e WHERE e.verdict_id = v.id
+        AND e.kind IN ('executed', 'failed') ORDER BY e.id DESC LIMIT 1) AS exit_status
+FROM verdicts v;
+"""
+
+
+class AuditError(RuntimeError):
+    """A write the audit log refused (e.g. an event for an unknown verdict)."""
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One verdict with what happened to it so far (from `audit_trail`)."""
+
+    id: int
+    ts: str
+    request_id: str
+    requester: str
+    transport: str
+    host: str | None
+    command: str
+    decision: str
+    rule_id: str
+    reason: str
+    findings: list[dict[str, Any]]
+    approver: str | None
+    state: str | None  # the latest event kind, None while nothing followed the verdict
+    exit_status: int | None
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    id: int
+    verdict_id: int
+    ts: str
+    kind: str
+    actor: str | None
+    expires_at: str | None
+    exit_status: int | None
+    detail: dict[str, Any]
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class AuditLog:
+    """Append-only verdict and event log in one SQLite file (WAL, so readers never block)."""
+
+    def __init__(self, path: str | Path, clock: Callable[[], str] = _utc_now) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._clock = clock
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        # REPLACE deletes without firing delete triggers unless recursive triggers are on.
+        self._db.execute("PRAGMA recursive_triggers=ON")
+        self._db.executescript(
+            _SCHEMA
+            + _append_only_triggers("verdicts")
+            + _append_only_triggers("events")
+            + _EVENT_LINK_TRIGGER
+            + _TRAIL_VIEW
+        )
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> AuditLog:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def record_verdict(
+        self,
+        verdict: Verdict,
+        *,
+        command: str,
+        transport: str,
+        host: str | None = None,
+        requester: str,
+        request_id: str | None = None,
+    ) -> int:
+        """Append one verdict; returns its id, which later events refer to."""
+        findings = json.dumps([f.to_dict() for f in verdict.findings])
+        cursor = self._db.execute(
+            "INSERT INTO verdicts (ts, request_id, requester, transport, host, command,"
+            " decision, rule_id, reason, findings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                self._clock(),
+                request_id or uuid.uuid4().hex,
+                requester,
+                transport,
+                host,
+                command,
+                verdict.decision,
+                verdict.rule_id,
+                verdict.reason,
+                findings,
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def record_event(
+        self,
+        verdict_id: int,
+        kind: str,
+        *,
+        actor: str | None = None,
+        exit_status: int | None = None,
+        expires_at: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Append what happened to a verdict: proposed (with expires_at), approved/rejected
+        (actor = the approver), expired, executed/failed (with exit_status), cancelled."""
+        if kind not in EVENT_KINDS:
+            raise AuditError(f"unknown event kind {kind!r}; known: {', '.join(EVENT_KINDS)}")
+        try:
+            cursor = self._db.execute(
+                "INSERT INTO events (verdict_id, ts, kind, actor, expires_at, exit_status, detail)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    verdict_id,
+                    self._clock(),
+                    kind,
+                    actor,
+                    expires_at,
+                    exit_status,
+                    json.dumps(dict(detail or {})),
+                ),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise AuditError(str(exc)) from exc
+        return int(cursor.lastrowid or 0)
+
+    def recent(self, n: int = 20) -> list[AuditEntry]:
+        """The last `n` verdicts, newest first, each with its approver, state and exit status."""
+        rows = self._db.execute("SELECT * FROM audit_trail ORDER BY id DESC LIMIT ?", (n,))
+        return [_entry(row) for row in rows]
+
+    def events(self, verdict_id: int) -> list[AuditEvent]:
+        rows = self._db.execute(
+            "SELECT * FROM events WHERE verdict_id = ? ORDER BY id", (verdict_id,)
+        )
+        return [_event(row) for row in rows]
+
+
+def _entry(row: sqlite3.Row) -> AuditEntry:
+    data = dict(row)
+    data["findings"] = json.loads(data["findings"])
+    return AuditEntry(**data)
+
+
+def _event(row: sqlite3.Row) -> AuditEvent:
+    data = dict(row)
+    data["detail"] = json.loads(data["detail"])
+    return AuditEvent(**data)

@@ -1,0 +1,94 @@
+"""The inventory: which hosts exist and how the agent may reach them.
+
+Loaded from `config/inventory.yaml` and validated against `inventory.schema.yaml` at load time;
+a bad file fails with the field at fault. Lookups are exact (name or address): the host
+allowlist must not be fooled by `pve01.evil.example` or `10.20.0.110`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+SCHEMA_PATH = Path(__file__).with_name("inventory.schema.yaml")
+
+
+class InventoryError(ValueError):
+    """The inventory file is missing, malformed or inconsistent."""
+
+
+@dataclass(frozen=True)
+class Host:
+    name: str
+    address: str
+    roles: tuple[str, ...] = ()
+    transports: frozenset[str] = frozenset()
+    description: str = ""
+    settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # per transport
+
+    def allows(self, transport: str) -> bool:
+        return transport in self.transports
+
+    def http_ports(self) -> frozenset[int]:
+        services = self.settings.get("http", {}).get("services", [])
+        return frozenset(int(s["port"]) for s in services)
+
+
+@dataclass(frozen=True)
+class Inventory:
+    hosts: tuple[Host, ...]
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Inventory:
+        path = Path(path)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise InventoryError(f"{path}: cannot read inventory: {exc}") from exc
+        return cls.from_dict(data, source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "<inventory>") -> Inventory:
+        schema = yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
+        try:
+            jsonschema.validate(data, schema)
+        except jsonschema.ValidationError as exc:
+            where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
+            raise InventoryError(f"{source}: {where}: {exc.message}") from exc
+        hosts = tuple(_host(entry) for entry in data["hosts"])
+        _check_unique(hosts, source)
+        return cls(hosts)
+
+    def lookup(self, name_or_address: str) -> Host | None:
+        """The host whose name or address is exactly `name_or_address`."""
+        for host in self.hosts:
+            if name_or_address in (host.name, host.address):
+                return host
+        return None
+
+
+def _host(entry: Mapping[str, Any]) -> Host:
+    settings = {t: entry[t] for t in ("ssh", "ipmi", "http") if t in entry}
+    return Host(
+        name=entry["name"],
+        address=entry["address"],
+        roles=tuple(entry["roles"]),
+        transports=frozenset(entry["transports"]),
+        description=entry.get("description", ""),
+        settings=settings,
+    )
+
+
+def _check_unique(hosts: tuple[Host, ...], source: str) -> None:
+    """A name or address must identify one host, or the allowlist lookup is ambiguous."""
+    owner: dict[str, str] = {}
+    for host in hosts:
+        for key in {host.name, host.address}:
+            if key in owner:
+                raise InventoryError(f"{source}: {key!r} names both {owner[key]} and {host.name}")
+            owner[key] = host.name
