@@ -14,6 +14,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "scrub": ("halops.scrub", "scrub credentials from stdin; findings as JSON on stderr"),
     "check": ("bot.safety.cli", "ask the command policy for a verdict, without running anything"),
     "generate-sessions": ("halops.samplegen", "write a deterministic sample-lab session corpus"),
+    "serve": ("bot.serve", "run llama.cpp's OpenAI-compatible server until Ctrl-C"),
+    "ask": ("bot.agent.cli", "ask the agent one question from the terminal"),
 }
 
 

@@ -1,0 +1,71 @@
+"""The model side of the loop: any OpenAI-compatible chat endpoint (llama.cpp's server here).
+
+The conversation is kept in the text tool-call format the model was trained on
+(`halops.toolcall_format`); native OpenAI `tool_calls`, when a server returns them, are read
+too and turned into the same `ToolCall`s.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from halops.toolcall_format import ToolCall
+
+
+class ModelUnavailable(RuntimeError):
+    """The model server cannot be reached or answered with an error (an internal error)."""
+
+
+@dataclass(frozen=True)
+class ModelReply:
+    text: str
+    native_calls: list[ToolCall] = field(default_factory=list)
+    finish_reason: str | None = None
+
+
+class ChatModel(Protocol):
+    def complete(self, messages: list[dict[str, Any]]) -> ModelReply: ...
+
+
+def native_calls(message: Any) -> list[ToolCall]:
+    """OpenAI `tool_calls` of a response message as ToolCalls (bad JSON arguments -> {})."""
+    calls = []
+    for index, call in enumerate(getattr(message, "tool_calls", None) or []):
+        try:
+            arguments = json.loads(call.function.arguments or "{}")
+        except json.JSONDecodeError:
+            arguments = {"__unparseable__": call.function.arguments}
+        calls.append(ToolCall(call.function.name, arguments, call.id or f"call_{index}"))
+    return calls
+
+
+class OpenAIChatModel:
+    """Chat completions through the `openai` client, with deterministic settings by default."""
+
+    def __init__(
+        self,
+        client: Any,
+        model: str,
+        *,
+        temperature: float = 0.0,
+        seed: int | None = 0,
+        max_tokens: int = 512,
+        timeout_s: float = 120.0,
+    ) -> None:
+        self.client, self.model = client, model
+        self.options = {"temperature": temperature, "seed": seed, "max_tokens": max_tokens}
+        self.timeout_s = timeout_s
+
+    def complete(self, messages: list[dict[str, Any]]) -> ModelReply:
+        try:
+            response = self.client.chat.completions.create(
+                model=self.model, messages=messages, timeout=self.timeout_s, **self.options
+            )
+        except Exception as exc:  # the openai client raises many types; all mean "no answer"
+            raise ModelUnavailable(f"model server error: {type(exc).__name__}: {exc}") from exc
+        choice = response.choices[0]
+        return ModelReply(
+            choice.message.content or "", native_calls(choice.message), choice.finish_reason
+        )

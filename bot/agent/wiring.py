@@ -1,0 +1,100 @@
+"""Build the agent's dependencies from config: policy, tools, retrieval, model, audit.
+
+The CLI and the Slack bot both call `build_deps`; they differ only in the `Confirmer` they
+pass and in who the requester is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from bot.agent.config import AgentConfig
+from bot.agent.confirm import Confirmer
+from bot.agent.loop import AgentCaps, AgentDeps, Retriever
+from bot.agent.model import ChatModel, OpenAIChatModel
+from bot.agent.ratelimit import SlidingWindowLimiter
+from bot.safety.audit import AuditLog
+from bot.safety.inventory import Inventory
+from bot.safety.policy import CommandPolicy, load_policy_settings
+from bot.tools.base import HostEntry, ToolExecutor
+from bot.tools.registry import ToolsConfig, build_tools
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORTS = {"ssh": 22, "ipmi": 623}
+
+
+def host_entries(inventory: Inventory, transport: str) -> dict[str, HostEntry]:
+    """Inventory hosts that allow `transport`, as the executors want them (by name)."""
+    entries = {}
+    for host in inventory.hosts:
+        if host.allows(transport):
+            raw = {"address": host.address, **host.settings.get(transport, {})}
+            entries[host.name] = HostEntry.from_mapping(host.name, raw, DEFAULT_PORTS[transport])
+    return entries
+
+
+def build_tool_set(cfg: AgentConfig, inventory: Inventory) -> dict[str, ToolExecutor]:
+    return build_tools(
+        ToolsConfig.from_mapping(cfg.tools),
+        ssh_hosts=host_entries(inventory, "ssh"),
+        bmc_hosts=host_entries(inventory, "ipmi"),
+    )
+
+
+def runbook_retriever(cfg: AgentConfig) -> Retriever | None:
+    """Top passages from the rag_index collection, or None when retrieval is off or unbuilt."""
+    top_k, db_dir = int(cfg.retrieval["top_k"]), cfg.retrieval["db_dir"]
+    if top_k == 0:
+        return None
+    if not db_dir.exists():
+        log.warning("no runbook index at %s (run the rag_index rule); retrieval off", db_dir)
+        return None
+    from bot.retrieval.index import open_collection, query_collection
+    from bot.retrieval.prompt import passages_to_documents
+
+    collection = open_collection(db_dir, cfg.retrieval["collection"])
+
+    def retrieve(request: str) -> list[tuple[str, str]]:
+        return passages_to_documents(query_collection(collection, request, top_k))
+
+    return retrieve
+
+
+def chat_model(cfg: AgentConfig, base_url: str) -> ChatModel:
+    from bot.serve import openai_client
+
+    gen: Mapping[str, Any] = cfg.generation
+    return OpenAIChatModel(
+        openai_client(base_url),
+        cfg.model,
+        temperature=float(gen["temperature"]),
+        seed=gen["seed"],
+        max_tokens=int(gen["max_tokens"]),
+        timeout_s=float(gen["timeout_s"]),
+    )
+
+
+def build_deps(
+    cfg: AgentConfig,
+    model: ChatModel,
+    confirmer: Confirmer,
+    limiter: SlidingWindowLimiter | None = None,
+    audit: AuditLog | None = None,
+    retriever: Retriever | None = None,
+) -> AgentDeps:
+    inventory = Inventory.from_yaml(cfg.inventory)
+    caps = cfg.caps
+    return AgentDeps(
+        model=model,
+        tools=build_tool_set(cfg, inventory),
+        policy=CommandPolicy(load_policy_settings(cfg.policy), inventory),
+        confirmer=confirmer,
+        limiter=limiter or SlidingWindowLimiter(caps["max_commands"], caps["window_s"]),
+        audit=audit,
+        retriever=retriever,
+        base_prompt=cfg.base_prompt,
+        caps=AgentCaps(caps["max_iterations"], float(caps["tool_timeout_s"])),
+    )
