@@ -18,7 +18,7 @@ from bot.agent.config import DEFAULT_AGENT_CONFIG, AgentConfigError, load_agent_
 from bot.agent.confirm import DenyAll, TerminalConfirmer
 from bot.agent.loop import Agent, AgentInternalError, describe_steps
 from bot.agent.model import ModelUnavailable
-from bot.agent.wiring import build_deps, chat_model, runbook_retriever
+from bot.agent.wiring import build_deps, chat_model, runbook_retriever, runbook_search
 from bot.safety.audit import AuditLog
 
 
@@ -59,8 +59,12 @@ def cli_main(argv: list[str]) -> int:
             AuditLog(cfg.audit_db) as audit,
             endpoint(args.base_url or cfg.base_url, args.model) as url,
         ):
-            deps = build_deps(cfg, chat_model(cfg, url), confirmer, audit=audit)
-            deps.retriever = runbook_retriever(cfg)
+            search = runbook_search(cfg)
+            retriever = runbook_retriever(cfg) if search is not None else None
+            model = chat_model(cfg, url)
+            deps = build_deps(
+                cfg, model, confirmer, audit=audit, retriever=retriever, search=search
+            )
             result = Agent(deps).run(args.request, requester=f"terminal:{getpass.getuser()}")
     except (AgentInternalError, ModelUnavailable) as exc:
         print(f"halops ask: stopped: {exc}", file=sys.stderr)

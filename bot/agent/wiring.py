@@ -20,6 +20,7 @@ from bot.safety.inventory import Inventory
 from bot.safety.policy import CommandPolicy, load_policy_settings
 from bot.tools.base import HostEntry, ToolExecutor
 from bot.tools.registry import ToolsConfig, build_tools
+from bot.tools.runbooks import RunbookSearchExecutor
 
 log = logging.getLogger(__name__)
 
@@ -36,19 +37,22 @@ def host_entries(inventory: Inventory, transport: str) -> dict[str, HostEntry]:
     return entries
 
 
-def build_tool_set(cfg: AgentConfig, inventory: Inventory) -> dict[str, ToolExecutor]:
+def build_tool_set(
+    cfg: AgentConfig, inventory: Inventory, search: Retriever | None = None
+) -> dict[str, ToolExecutor]:
+    """The transports from config, plus search_runbooks when an index exists."""
+    extra = [RunbookSearchExecutor(search)] if search is not None else []
     return build_tools(
         ToolsConfig.from_mapping(cfg.tools),
         ssh_hosts=host_entries(inventory, "ssh"),
         bmc_hosts=host_entries(inventory, "ipmi"),
+        extra=extra,
     )
 
 
-def runbook_retriever(cfg: AgentConfig) -> Retriever | None:
-    """Top passages from the rag_index collection, or None when retrieval is off or unbuilt."""
-    top_k, db_dir = int(cfg.retrieval["top_k"]), cfg.retrieval["db_dir"]
-    if top_k == 0:
-        return None
+def runbook_search(cfg: AgentConfig, k: int | None = None) -> Retriever | None:
+    """Top passages from the rag_index collection, or None when the index is not built."""
+    db_dir = cfg.retrieval["db_dir"]
     if not db_dir.exists():
         log.warning("no runbook index at %s (run the rag_index rule); retrieval off", db_dir)
         return None
@@ -56,11 +60,19 @@ def runbook_retriever(cfg: AgentConfig) -> Retriever | None:
     from bot.retrieval.prompt import passages_to_documents
 
     collection = open_collection(db_dir, cfg.retrieval["collection"])
+    top_k = k if k is not None else max(1, int(cfg.retrieval["top_k"]))
 
     def retrieve(request: str) -> list[tuple[str, str]]:
         return passages_to_documents(query_collection(collection, request, top_k))
 
     return retrieve
+
+
+def runbook_retriever(cfg: AgentConfig) -> Retriever | None:
+    """Passages for the system prompt; None when retrieval is off (top_k 0) or unbuilt."""
+    if int(cfg.retrieval["top_k"]) == 0:
+        return None
+    return runbook_search(cfg)
 
 
 def chat_model(cfg: AgentConfig, base_url: str) -> ChatModel:
@@ -84,12 +96,14 @@ def build_deps(
     limiter: SlidingWindowLimiter | None = None,
     audit: AuditLog | None = None,
     retriever: Retriever | None = None,
+    search: Retriever | None = None,
 ) -> AgentDeps:
+    """`retriever` fills the system prompt; `search` backs the search_runbooks tool."""
     inventory = Inventory.from_yaml(cfg.inventory)
     caps = cfg.caps
     return AgentDeps(
         model=model,
-        tools=build_tool_set(cfg, inventory),
+        tools=build_tool_set(cfg, inventory, search),
         policy=CommandPolicy(load_policy_settings(cfg.policy), inventory),
         confirmer=confirmer,
         limiter=limiter or SlidingWindowLimiter(caps["max_commands"], caps["window_s"]),

@@ -123,8 +123,25 @@ HTTP_SPEC = ToolSpec(
     destructive=True,
 )
 
+SEARCH_RUNBOOKS_SPEC = ToolSpec(
+    name="search_runbooks",
+    description=(
+        "Search the lab's runbooks, skill documents and network topology; returns the best "
+        "matching passages with their titles."
+    ),
+    parameters={
+        "type": "object",
+        "properties": {
+            "query": {"type": "string", "description": "What to look for."},
+        },
+        "required": ["query"],
+        "additionalProperties": False,
+    },
+    transport="local",
+    read_only=True,
+)
 
-AGENT_TOOL_SPECS = (SHELL_SPEC, SSH_SPEC, IPMI_SPEC, HTTP_SPEC)
+AGENT_TOOL_SPECS = (SHELL_SPEC, SSH_SPEC, IPMI_SPEC, HTTP_SPEC, SEARCH_RUNBOOKS_SPEC)
 
 
 def agent_tools_openai() -> list[dict]:
