@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -135,6 +136,9 @@ class AuditLog:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._clock = clock
+        # One connection serves every thread (Slack conversations and clicks): without a lock
+        # `cursor.lastrowid` can be another thread's row, and events attach to the wrong verdict.
+        self._lock = threading.RLock()
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -150,7 +154,8 @@ class AuditLog:
         )
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
     def __enter__(self) -> AuditLog:
         return self
@@ -170,22 +175,23 @@ class AuditLog:
     ) -> int:
         """Append one verdict; returns its id, which later events refer to."""
         findings = json.dumps([f.to_dict() for f in verdict.findings])
-        cursor = self._db.execute(
-            "INSERT INTO verdicts (ts, request_id, requester, transport, host, command,"
-            " decision, rule_id, reason, findings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                self._clock(),
-                request_id or uuid.uuid4().hex,
-                requester,
-                transport,
-                host,
-                command,
-                verdict.decision,
-                verdict.rule_id,
-                verdict.reason,
-                findings,
-            ),
-        )
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT INTO verdicts (ts, request_id, requester, transport, host, command,"
+                " decision, rule_id, reason, findings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self._clock(),
+                    request_id or uuid.uuid4().hex,
+                    requester,
+                    transport,
+                    host,
+                    command,
+                    verdict.decision,
+                    verdict.rule_id,
+                    verdict.reason,
+                    findings,
+                ),
+            )
         return int(cursor.lastrowid or 0)
 
     def record_event(
@@ -203,33 +209,49 @@ class AuditLog:
         if kind not in EVENT_KINDS:
             raise AuditError(f"unknown event kind {kind!r}; known: {', '.join(EVENT_KINDS)}")
         try:
-            cursor = self._db.execute(
-                "INSERT INTO events (verdict_id, ts, kind, actor, expires_at, exit_status, detail)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    verdict_id,
-                    self._clock(),
-                    kind,
-                    actor,
-                    expires_at,
-                    exit_status,
-                    json.dumps(dict(detail or {})),
-                ),
-            )
+            with self._lock:
+                cursor = self._insert_event(
+                    verdict_id, kind, actor, expires_at, exit_status, detail
+                )
         except sqlite3.IntegrityError as exc:
             raise AuditError(str(exc)) from exc
         return int(cursor.lastrowid or 0)
 
+    def _insert_event(
+        self,
+        verdict_id: int,
+        kind: str,
+        actor: str | None,
+        expires_at: str | None,
+        exit_status: int | None,
+        detail: Mapping[str, Any] | None,
+    ) -> sqlite3.Cursor:
+        return self._db.execute(
+            "INSERT INTO events (verdict_id, ts, kind, actor, expires_at, exit_status, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                verdict_id,
+                self._clock(),
+                kind,
+                actor,
+                expires_at,
+                exit_status,
+                json.dumps(dict(detail or {})),
+            ),
+        )
+
     def recent(self, n: int = 20) -> list[AuditEntry]:
         """The last `n` verdicts, newest first, each with its approver, state and exit status."""
-        rows = self._db.execute("SELECT * FROM audit_trail ORDER BY id DESC LIMIT ?", (n,))
-        return [_entry(row) for row in rows]
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM audit_trail ORDER BY id DESC LIMIT ?", (n,))
+            return [_entry(row) for row in rows]
 
     def events(self, verdict_id: int) -> list[AuditEvent]:
-        rows = self._db.execute(
-            "SELECT * FROM events WHERE verdict_id = ? ORDER BY id", (verdict_id,)
-        )
-        return [_event(row) for row in rows]
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM events WHERE verdict_id = ? ORDER BY id", (verdict_id,)
+            )
+            return [_event(row) for row in rows]
 
 
 def _entry(row: sqlite3.Row) -> AuditEntry:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,31 @@ def test_log_is_in_wal_mode_and_survives_reopening(tmp_path: Path) -> None:
         assert [e.command for e in audit.recent(5)] == ["reboot"]
         mode = audit._db.execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
+
+
+def test_verdict_ids_stay_right_when_threads_write_at_once(tmp_path) -> None:
+    from bot.safety.policy import Verdict
+
+    audit = AuditLog(tmp_path / "audit.sqlite")
+    errors: list[Exception] = []
+
+    def worker(n: int) -> None:
+        for i in range(40):
+            try:
+                command = f"cmd-{n}-{i}"
+                vid = audit.record_verdict(
+                    Verdict("confirm", "r", "why"), command=command, transport="ssh", requester="U"
+                )
+                audit.record_event(vid, "proposed", actor=command)
+            except Exception as exc:  # collected: a thread's exception would be lost
+                errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    for entry in audit.recent(240):
+        assert [e.actor for e in audit.events(entry.id)] == [entry.command]
+    audit.close()
