@@ -1,0 +1,91 @@
+"""`config/bot.yaml`: typed, validated at load time; errors name the file and the field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+SCHEMA_PATH = Path(__file__).with_name("bot.schema.yaml")
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_BOT_CONFIG = REPO_ROOT / "config" / "bot.yaml"
+
+
+class BotConfigError(ValueError):
+    """config/bot.yaml is unreadable or does not match its schema."""
+
+
+@dataclass(frozen=True)
+class ApprovalSettings:
+    channel: str | None
+    approvers: frozenset[str]
+    approver_groups: tuple[str, ...]
+    allow_self_approval: bool
+    timeout_s: float
+    group_cache_s: float
+
+
+@dataclass(frozen=True)
+class Formatting:
+    section_chars: int = 2900
+    blocks_per_message: int = 50
+    max_messages: int = 4
+    result_chars: int = 1500
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    agent_config: Path
+    channels: frozenset[str]
+    direct_messages: bool
+    approvals: ApprovalSettings
+    history_messages: int
+    workers: int
+    formatting: Formatting
+
+    def serves(self, channel: str, channel_type: str | None) -> bool:
+        """Direct messages per `direct_messages`; channels per the allow-list (empty = all)."""
+        if channel_type == "im" or channel.startswith("D"):
+            return self.direct_messages
+        return not self.channels or channel in self.channels
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "<bot config>", root: Path = REPO_ROOT):
+        validate(data, source)
+        approvals = data["approvals"]
+        return cls(
+            agent_config=root / data["agent_config"],
+            channels=frozenset(data["channels"]),
+            direct_messages=data["direct_messages"],
+            approvals=ApprovalSettings(
+                channel=approvals["channel"],
+                approvers=frozenset(approvals["approvers"]),
+                approver_groups=tuple(approvals["approver_groups"]),
+                allow_self_approval=approvals["allow_self_approval"],
+                timeout_s=float(approvals["timeout_s"]),
+                group_cache_s=float(approvals["group_cache_s"]),
+            ),
+            history_messages=data["conversation"]["history_messages"],
+            workers=data["conversation"]["workers"],
+            formatting=Formatting(**data["formatting"]),
+        )
+
+
+def validate(data: Any, source: str) -> None:
+    schema = yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
+    try:
+        jsonschema.validate(data, schema)
+    except jsonschema.ValidationError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
+        raise BotConfigError(f"{source}: {where}: {exc.message}") from exc
+
+
+def load_bot_config(path: Path = DEFAULT_BOT_CONFIG) -> BotConfig:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise BotConfigError(f"{path}: cannot read bot config: {exc}") from exc
+    return BotConfig.from_dict(data, source=str(path), root=Path(path).resolve().parents[1])

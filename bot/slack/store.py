@@ -1,0 +1,168 @@
+"""Pending approvals in SQLite, beside the audit log (same file, own table).
+
+The audit log is append-only and says what happened; this table says what state each approval
+is in *now*, and is what makes a decision apply once: every state change is a compare-and-set
+(`UPDATE ... WHERE id = ? AND state = ?`), so a double click, a retried delivery or a second
+approver finds the row no longer `pending` and changes nothing.
+
+States: pending -> approved | rejected | expired | cancelled;
+approved -> executed | failed | not_run | interrupted.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+STATES = (
+    "pending",
+    "approved",
+    "rejected",
+    "expired",
+    "cancelled",
+    "executed",
+    "failed",
+    "not_run",
+    "interrupted",
+)
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS approvals (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    verdict_id      INTEGER NOT NULL,
+    conversation_id TEXT NOT NULL,
+    channel         TEXT NOT NULL,
+    thread_ts       TEXT NOT NULL,
+    message_ts      TEXT,
+    requester       TEXT NOT NULL,
+    tool            TEXT NOT NULL,
+    transport       TEXT NOT NULL,
+    host            TEXT,
+    command         TEXT NOT NULL,
+    rule_id         TEXT NOT NULL,
+    reason          TEXT NOT NULL,
+    created_at      REAL NOT NULL,
+    deadline        REAL NOT NULL,
+    state           TEXT NOT NULL CHECK (state IN ({", ".join(repr(s) for s in STATES)})),
+    decided_by      TEXT,
+    decided_at      REAL,
+    exit_status     INTEGER,
+    result          TEXT
+);
+CREATE INDEX IF NOT EXISTS approvals_by_state ON approvals (state);
+CREATE INDEX IF NOT EXISTS approvals_by_conversation ON approvals (conversation_id, state);
+"""
+
+
+@dataclass(frozen=True)
+class Approval:
+    id: int
+    verdict_id: int
+    conversation_id: str
+    channel: str
+    thread_ts: str
+    message_ts: str | None
+    requester: str
+    tool: str
+    transport: str
+    host: str | None
+    command: str
+    rule_id: str
+    reason: str
+    created_at: float
+    deadline: float
+    state: str
+    decided_by: str | None = None
+    decided_at: float | None = None
+    exit_status: int | None = None
+    result: str | None = None
+
+
+# What a new approval is created with; the decision and result columns are filled later.
+_NEW_COLUMNS = (
+    "verdict_id",
+    "conversation_id",
+    "channel",
+    "thread_ts",
+    "message_ts",
+    "requester",
+    "tool",
+    "transport",
+    "host",
+    "command",
+    "rule_id",
+    "reason",
+    "created_at",
+    "deadline",
+)
+
+
+class ApprovalStore:
+    """One SQLite connection guarded by a lock (listener and conversation threads share it)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=30
+        )
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def create(self, **values: Any) -> Approval:
+        """Insert a pending approval; `values` are the Approval fields other than id/state."""
+        columns = [c for c in _NEW_COLUMNS if c in values]
+        placeholders = ", ".join("?" for _ in columns)
+        sql = (
+            f"INSERT INTO approvals ({', '.join(columns)}, state) "
+            f"VALUES ({placeholders}, 'pending')"
+        )
+        with self._lock:
+            cursor = self._db.execute(sql, [values[c] for c in columns])
+        approval = self.get(int(cursor.lastrowid or 0))
+        assert approval is not None
+        return approval
+
+    def get(self, approval_id: int) -> Approval | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM approvals WHERE id = ?", (approval_id,))
+            found = row.fetchone()
+        return Approval(**dict(found)) if found else None
+
+    def transition(self, approval_id: int, from_state: str, to_state: str, **values: Any) -> bool:
+        """Compare-and-set: change the state only if it is still `from_state`. True if changed."""
+        assignments = ", ".join(f"{name} = ?" for name in ["state", *values])
+        sql = f"UPDATE approvals SET {assignments} WHERE id = ? AND state = ?"
+        with self._lock:
+            cursor = self._db.execute(sql, [to_state, *values.values(), approval_id, from_state])
+        return cursor.rowcount == 1
+
+    def set_message(self, approval_id: int, message_ts: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE approvals SET message_ts = ? WHERE id = ?", (message_ts, approval_id)
+            )
+
+    def in_state(self, state: str, conversation_id: str | None = None) -> list[Approval]:
+        sql, args = "SELECT * FROM approvals WHERE state = ?", [state]
+        if conversation_id is not None:
+            sql, args = sql + " AND conversation_id = ?", [*args, conversation_id]
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY id", args).fetchall()
+        return [Approval(**dict(row)) for row in rows]
+
+
+def now() -> float:
+    """Wall-clock seconds: deadlines must survive a restart, so no monotonic clock."""
+    return time.time()

@@ -1,0 +1,107 @@
+"""End to end: the real agent (`build_deps`), llama.cpp's server with the embedded model, a
+reboot that needs approval, approved through a signed block_actions request.
+
+The 135M base model does not reliably emit a tool call, so its first turn is scripted (the
+`<tool_call>` it would have written); every later turn is the real model's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.agent.config import load_agent_config
+from bot.agent.model import ChatModel, ModelReply
+from bot.agent.wiring import build_deps, chat_model
+from bot.app import build_app, slack_client
+from bot.safety.audit import AuditLog
+from bot.serve import DEFAULT_CONFIG, LlamaServer, load_serve_config
+from bot.slack.blocks import build_answer_messages, fallback_text
+from bot.slack.deps import build_bot_deps, hosted_agent
+from bot.slack.http import SlackHTTPServer
+from bot.slack.standin import SlackAPIStandIn
+from bot.tools.ssh import SSH_SPEC
+from halops.toolcall_format import format_tool_call, parse_tool_calls
+from tests.bot.slack.conftest import ASKER, ONCALL, SECRET, Bot, RecordingExecutor, bot_config
+from tests.conftest import REPO
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+
+class FirstTurnScripted:
+    """Turn one: the scripted tool call. Later turns: the real model, replies recorded."""
+
+    def __init__(self, real: ChatModel, first: str) -> None:
+        self.real, self.first = real, first
+        self.real_replies: list[ModelReply] = []
+        self._lock = threading.Lock()
+
+    def complete(self, messages: list[dict[str, Any]]) -> ModelReply:
+        with self._lock:
+            if self.first:
+                first, self.first = self.first, ""
+                return ModelReply(first)
+        reply = self.real.complete(messages)
+        self.real_replies.append(reply)
+        return reply
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_reboot_approved_in_slack_runs_once_and_the_real_model_answers(
+    tmp_path: Path, monkeypatch
+) -> None:
+    cfg = load_agent_config(REPO / "config" / "agent.yaml")
+    cfg = dataclasses.replace(
+        cfg,
+        audit_db=tmp_path / "audit.sqlite",
+        generation={**cfg.generation, "max_tokens": 48},  # a short answer keeps the test short
+        caps={**cfg.caps, "max_iterations": 3},
+    )
+    serve = dataclasses.replace(load_serve_config(DEFAULT_CONFIG), port=free_port())
+    with (
+        LlamaServer(serve) as server,
+        SlackAPIStandIn() as slack,
+        AuditLog(cfg.audit_db) as audit,
+    ):
+        monkeypatch.setenv("SLACK_API_URL", slack.api_url)
+        reboot = format_tool_call("ssh", {"host": "pve01", "command": "reboot"})
+        model = FirstTurnScripted(chat_model(cfg, server.base_url), reboot)
+        ssh = RecordingExecutor(SSH_SPEC)
+
+        def make_agent(approvals):
+            deps = build_deps(cfg, model, approvals, audit=audit)
+            deps.tools = {**deps.tools, "ssh": ssh}  # pve01 is not reachable from a test
+            return hosted_agent(deps, approvals)
+
+        # A short timeout: should the model ask for a second approval, it expires quickly.
+        bot_cfg = bot_config(timeout_s=20)
+        deps = build_bot_deps(bot_cfg, slack_client("xoxb-test"), make_agent, cfg.audit_db, audit)
+        app = build_app(deps, SECRET, token_verification_enabled=False)
+        with SlackHTTPServer(app, "127.0.0.1", 0) as http:
+            bot = Bot(slack, deps, http, audit, {"ssh": ssh}, model)  # type: ignore[arg-type]
+            thread = bot.mention("please reboot pve01")
+            [post] = bot.approval_messages(thread)
+            assert "reboot on pve01" in post.args["text"]
+            assert bot.click(1, ONCALL) == 200
+            answer = bot.answer(thread, timeout=240)
+            assert deps.approvals.store.get(1).state == "executed"
+            [entry] = [e for e in audit.recent(5) if e.command == "reboot"]
+            kinds = [(e.kind, e.actor) for e in audit.events(entry.id)]
+            deps.close()
+
+    assert ssh.calls == [{"host": "pve01", "command": "reboot"}]
+    assert model.real_replies, "the real model was never asked"
+    final = parse_tool_calls(model.real_replies[-1].text).content
+    expected = build_answer_messages(final, [], bot_cfg.formatting)[0]
+    assert answer["text"] == fallback_text(expected)
+    assert kinds == [("proposed", ASKER), ("approved", ONCALL), ("executed", None)]
