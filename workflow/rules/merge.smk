@@ -1,0 +1,21 @@
+# merge: fold the adapter into the base weights (on the CPU) for conversion.
+
+
+rule merge:
+    input:
+        base="results/model/base",
+        adapter="results/model/adapter",
+        code=code_inputs("merge.py"),
+    output:
+        merged=directory("results/model/merged"),
+    log:
+        "results/logs/merge.log",
+    benchmark:
+        "results/benchmarks/merge.tsv"
+    conda:
+        "../../envs/merge.yaml"
+    threads: 8
+    params:
+        dtype=model_profile()["merge_dtype"],
+    script:
+        "../scripts/merge.py"

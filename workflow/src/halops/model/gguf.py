@@ -1,0 +1,255 @@
+"""Merged checkpoint -> GGUF (llama.cpp's own converter) -> quantized GGUFs, model card, Modelfile.
+
+The converter is not reimplemented and not taken from a third-party package: it is
+`convert_hf_to_gguf.py` from the llama-cpp-python sdist of the *installed* version, so the GGUF
+it writes matches the llama.cpp that quantizes and serves it. The sdist is fetched once with pip
+into a cache folder and only the converter's files are extracted. Quantization uses the
+`llama_model_quantize` binding (no `llama-quantize` binary is built by llama-cpp-python).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from importlib.metadata import version as installed_version
+from pathlib import Path
+from typing import Any
+
+from halops.model.convert_base import sha256_file
+
+log = logging.getLogger(__name__)
+
+DISTRIBUTION = "llama-cpp-python"
+# What the converter needs from the sdist's vendor/llama.cpp: the script, its model classes
+# (`conversion/`) and the `gguf-py` it inserts into sys.path itself.
+CONVERTER_PARTS = ("convert_hf_to_gguf.py", "conversion/", "gguf-py/")
+
+
+@dataclass(frozen=True)
+class ExportInputs:
+    merged_dir: Path
+    train_summary: Path  # halops_train.json written by the train rule
+    data_card: Path
+    hashed: dict[str, Path]  # name -> file whose sha256 goes into the model card
+
+
+def llama_cpp_version() -> str:
+    return installed_version(DISTRIBUTION)
+
+
+def fetch_converter(cache_dir: Path, version: str | None = None) -> Path:
+    """The `vendor/llama.cpp` folder of the sdist for `version` (default: the installed one)."""
+    version = version or llama_cpp_version()
+    target = cache_dir / f"llama.cpp-{version}"
+    if (target / "convert_hf_to_gguf.py").is_file():
+        return target
+    sdist = _download_sdist(cache_dir, version)
+    _extract_converter(sdist, target)
+    return target
+
+
+def convert_to_gguf(merged_dir: Path, out_path: Path, llama_cpp_dir: Path, outtype: str) -> None:
+    """Run llama.cpp's converter in a subprocess with its own gguf-py first on the path."""
+    env = dict(os.environ)
+    # The script inserts gguf-py itself; PYTHONPATH also covers `conversion/` imports and makes
+    # sure an installed `gguf` of another version cannot shadow it.
+    env["PYTHONPATH"] = os.pathsep.join([str(llama_cpp_dir / "gguf-py"), str(llama_cpp_dir)])
+    env.pop("NO_LOCAL_GGUF", None)
+    command = [
+        sys.executable,
+        str(llama_cpp_dir / "convert_hf_to_gguf.py"),
+        str(merged_dir),
+        "--outfile",
+        str(out_path),
+        "--outtype",
+        outtype,
+    ]
+    log.info("running %s", " ".join(command))
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    log.info("converter output:\n%s%s", done.stdout, done.stderr)
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
+        raise RuntimeError(f"convert_hf_to_gguf.py failed ({done.returncode}): {tail}")
+
+
+def quantize(in_path: Path, out_path: Path, quant_type: str, nthread: int = 0) -> None:
+    """Quantize with llama.cpp's `llama_model_quantize`; `quant_type` like "Q4_K_M"."""
+    import llama_cpp
+
+    ftype = getattr(llama_cpp, f"LLAMA_FTYPE_MOSTLY_{quant_type}", None)
+    if ftype is None:
+        raise ValueError(f"unknown quantization type {quant_type!r} for llama.cpp")
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = ftype
+    params.nthread = nthread
+    status = llama_cpp.llama_model_quantize(
+        str(in_path).encode(), str(out_path).encode(), llama_cpp.byref(params)
+    )
+    if status != 0:
+        raise RuntimeError(f"llama_model_quantize({quant_type}) failed with status {status}")
+
+
+def export_gguf(
+    inputs: ExportInputs,
+    out_dir: Path,
+    quant_types: list[str],
+    cache_dir: Path,
+    outtype: str = "f16",
+) -> dict[str, Path]:
+    """Write `model.<TYPE>.gguf` per type, `MODEL_CARD.md` and `Modelfile` into `out_dir`."""
+    llama_cpp_dir = fetch_converter(cache_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    outputs: dict[str, Path] = {}
+    # The unquantized GGUF is only an intermediate (15 GB for a 7B): keep it out of the outputs.
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".convert-") as scratch:
+        full = Path(scratch) / f"model.{outtype}.gguf"
+        convert_to_gguf(inputs.merged_dir, full, llama_cpp_dir, outtype)
+        for quant_type in quant_types:
+            outputs[quant_type] = out_dir / f"model.{quant_type}.gguf"
+            quantize(full, outputs[quant_type], quant_type)
+            log.info("%s: %.1f MB", outputs[quant_type], outputs[quant_type].stat().st_size / 1e6)
+    tokenizer_config = _tokenizer_facts(inputs.merged_dir)
+    card = model_card(inputs, outputs, tokenizer_config)
+    (out_dir / "MODEL_CARD.md").write_text(card)
+    first = outputs[quant_types[0]]
+    (out_dir / "Modelfile").write_text(ollama_modelfile(first.name, tokenizer_config))
+    return outputs
+
+
+def model_card(
+    inputs: ExportInputs, outputs: dict[str, Path], tokenizer_config: dict[str, Any]
+) -> str:
+    """Markdown card: base, data, hyper-parameters, final losses, input and output hashes."""
+    summary = json.loads(inputs.train_summary.read_text())
+    data_card = json.loads(inputs.data_card.read_text())
+    hashes = {name: sha256_file(path) for name, path in inputs.hashed.items()}
+    if summary["base"].get("source_sha256"):  # the embedded GGUF the base was converted from
+        hashes[f"base ({summary['base']['spec']})"] = summary["base"]["source_sha256"]
+    hashes |= {path.name: sha256_file(path) for path in outputs.values()}
+    lines = [
+        "# HALops fine-tuned model",
+        "",
+        f"- Base model: `{summary['base']['spec']}` ({summary['base']['kind']})",
+        f"- Method: {'QLoRA (4-bit NF4)' if summary['config']['qlora'] else 'LoRA'}, "
+        f"{summary['global_step']} optimizer steps",
+        f"- Final train loss: {_fmt(summary.get('final_train_loss'))}; "
+        f"final validation loss: {_fmt(summary.get('final_eval_loss'))}",
+        f"- Quantizations: {', '.join(f'`{p.name}`' for p in outputs.values())} "
+        f"(llama.cpp via llama-cpp-python {llama_cpp_version()})",
+        f"- Stop tokens: {', '.join(f'`{t}`' for t in stop_tokens(tokenizer_config))}",
+        "- Tool calls: Hermes/Qwen2.5 `<tool_call>` text format (`halops.toolcall_format`)",
+        "",
+        "## Training data (from data_card.json)",
+        "",
+        *_data_card_lines(data_card),
+        "",
+        "## Hyper-parameters",
+        "",
+        "```json",
+        json.dumps(summary["config"], indent=2),
+        "```",
+        "",
+        "## SHA-256",
+        "",
+        *[f"- `{name}`: `{digest}`" for name, digest in hashes.items()],
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def ollama_modelfile(gguf_name: str, tokenizer_config: dict[str, Any]) -> str:
+    """An Ollama Modelfile; ChatML templates are translated to Ollama's Go template syntax."""
+    lines = [f"FROM ./{gguf_name}", ""]
+    template = tokenizer_config.get("chat_template") or ""
+    if "<|im_start|>" in template:
+        lines += [f'TEMPLATE """{_chatml_go_template(template)}"""', ""]
+    else:
+        # Ollama reads tokenizer.chat_template from the GGUF and maps known templates itself.
+        lines += ["# TEMPLATE: taken by Ollama from the GGUF's tokenizer.chat_template", ""]
+    lines += [f'PARAMETER stop "{token}"' for token in stop_tokens(tokenizer_config)]
+    return "\n".join(lines) + "\n"
+
+
+def stop_tokens(tokenizer_config: dict[str, Any]) -> list[str]:
+    """End-of-turn token(s): the EOS, plus ChatML's `<|im_end|>` when the template uses it."""
+    tokens = [tokenizer_config["eos_token"]] if tokenizer_config.get("eos_token") else []
+    if "<|im_end|>" in (tokenizer_config.get("chat_template") or "") and "<|im_end|>" not in tokens:
+        tokens.append("<|im_end|>")
+    return tokens
+
+
+def _chatml_go_template(jinja_template: str) -> str:
+    # Keep the stock default system prompt (SmolLM2, Qwen2.5 add one when none is given).
+    default = re.search(r"<\|im_start\|>system\n(.+?)<\|im_end\|>", jinja_template, re.DOTALL)
+    head = "{{- range $i, $m := .Messages }}\n"
+    if default:
+        head += (
+            '{{- if and (eq $i 0) (ne $m.Role "system") }}<|im_start|>system\n'
+            f"{default.group(1)}<|im_end|>\n{{{{ end }}}}"
+        )
+    return (
+        head
+        + "<|im_start|>{{ $m.Role }}\n{{ $m.Content }}<|im_end|>\n{{ end }}<|im_start|>assistant\n"
+    )
+
+
+def _tokenizer_facts(merged_dir: Path) -> dict[str, Any]:
+    facts = json.loads((merged_dir / "tokenizer_config.json").read_text())
+    template_file = merged_dir / "chat_template.jinja"
+    if template_file.is_file():  # transformers 5 saves the template beside the config
+        facts["chat_template"] = template_file.read_text()
+    return facts
+
+
+def _data_card_lines(data_card: dict[str, Any]) -> list[str]:
+    # The card's schema belongs to the validate stage: show its scalar facts, summarise the rest.
+    lines = []
+    for key, value in data_card.items():
+        if isinstance(value, str | int | float | bool) or value is None:
+            lines.append(f"- {key}: {value}")
+        elif isinstance(value, dict) and all(isinstance(v, int | float) for v in value.values()):
+            lines.append(f"- {key}: " + ", ".join(f"{k} {v}" for k, v in value.items()))
+        else:
+            lines.append(f"- {key}: ({type(value).__name__}, see data_card.json)")
+    return lines or ["- (empty data card)"]
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
+
+
+def _download_sdist(cache_dir: Path, version: str) -> Path:
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    name = f"llama_cpp_python-{version}.tar.gz"
+    if not (cache_dir / name).is_file():
+        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
+        command += [f"{DISTRIBUTION}=={version}", "-d", str(cache_dir)]
+        log.info("fetching the llama.cpp converter: %s", " ".join(command))
+        subprocess.run(command, check=True, capture_output=True, text=True)
+    return cache_dir / name
+
+
+def _extract_converter(sdist: Path, target: Path) -> None:
+    with tarfile.open(sdist) as archive:
+        prefix = f"{archive.getmembers()[0].name.split('/')[0]}/vendor/llama.cpp/"
+        wanted = [
+            member
+            for member in archive.getmembers()
+            if member.isfile()
+            and member.name.startswith(prefix)
+            and member.name[len(prefix) :].startswith(CONVERTER_PARTS)
+        ]
+        if not wanted:
+            raise RuntimeError(f"{sdist}: no vendor/llama.cpp/convert_hf_to_gguf.py inside")
+        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".extract-"))
+        for member in wanted:
+            member.name = member.name[len(prefix) :]
+            archive.extract(member, staging, filter="data")
+    staging.rename(target)  # atomic: a half-extracted folder is never mistaken for a cache hit
