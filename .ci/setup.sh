@@ -22,7 +22,15 @@ PIP=(.venv/bin/python -m pip --disable-pip-version-check -q)
 
 if [ "${1:-}" = "--test" ]; then
     # The tests start their servers themselves on 127.0.0.1 (paramiko's SSH server, pyghmi's
-    # BMC simulator, http.server, llama.cpp's server); no Debian package is needed yet.
-    :
+    # BMC simulator, http.server, llama.cpp's server). tests/workflow/test_slurm.py starts a
+    # single-node SLURM cluster from Debian's packages (.ci/slurm/start.sh); they install in
+    # seconds and start nothing by themselves. Without them, or without root, that test skips.
+    if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null; then
+        SUDO=""
+        [ "$(id -u)" = 0 ] || SUDO=sudo
+        $SUDO apt-get update -qq
+        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            munge slurmctld slurmd slurm-client
+    fi
 fi
 echo "setup: .venv ready"

@@ -14,6 +14,8 @@ rule base_model:
         "results/benchmarks/base_model.tsv"
     conda:
         "../../envs/base_model.yaml"
+    resources:
+        **cluster_resources("base_model"),
     params:
         base_model=config["model"]["base_model"],
     script:

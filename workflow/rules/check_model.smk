@@ -15,7 +15,9 @@ rule check_model:
         "results/benchmarks/check_model.tsv"
     conda:
         "../../envs/check_model.yaml"
-    threads: 2
+    threads: cluster_threads("check_model")
+    resources:
+        **cluster_resources("check_model"),
     params:
         check=config["model"]["check"],
     script:

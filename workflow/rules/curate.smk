@@ -14,6 +14,8 @@ rule curate:
         "results/benchmarks/curate/{strategy}.tsv"
     conda:
         "../../envs/curate.yaml"
+    resources:
+        **cluster_resources("curate"),
     params:
         cfg=config["curate"],
     script:

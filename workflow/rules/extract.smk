@@ -13,8 +13,12 @@ rule extract:
         "results/logs/extract/{project}/{session}.log",
     benchmark:
         "results/benchmarks/extract/{project}/{session}.tsv"
+    group:
+        "extract"
     conda:
         "../../envs/extract.yaml"
+    resources:
+        **cluster_resources("extract"),
     params:
         sessions_dir=config["sessions_dir"],
         cfg=config["extract"],

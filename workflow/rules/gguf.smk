@@ -20,6 +20,8 @@ rule gguf:
         "results/benchmarks/gguf.tsv"
     conda:
         "../../envs/gguf.yaml"
+    resources:
+        **cluster_resources("gguf"),
     params:
         quant_types=model_quant_types(),
         outtype=config["model"]["gguf_outtype"],

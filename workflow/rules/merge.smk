@@ -14,7 +14,9 @@ rule merge:
         "results/benchmarks/merge.tsv"
     conda:
         "../../envs/merge.yaml"
-    threads: 8
+    threads: cluster_threads("merge")
+    resources:
+        **cluster_resources("merge"),
     params:
         dtype=model_profile()["merge_dtype"],
     script:

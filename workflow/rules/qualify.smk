@@ -11,6 +11,8 @@ rule qualify:
         "results/logs/qualify.log",
     conda:
         "../../envs/qualify.yaml"
+    resources:
+        **cluster_resources("qualify"),
     params:
         qualify=config["qualify"],
         domain=config["domain"],

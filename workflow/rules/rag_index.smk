@@ -14,6 +14,8 @@ rule rag_index:
         "results/logs/rag_index.log",
     conda:
         "../../envs/rag_index.yaml"
+    resources:
+        **cluster_resources("rag_index"),
     params:
         collection=config["rag"]["collection"],
         max_chars=config["rag"]["max_passage_chars"],

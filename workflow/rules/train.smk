@@ -22,7 +22,9 @@ rule train:
         "results/benchmarks/train.tsv"
     conda:
         "../../envs/train.yaml"
-    threads: 8
+    threads: cluster_threads("train")
+    resources:
+        **cluster_resources("train"),
     params:
         train=model_profile()["train"],
         checkpoint_dir="results/model/checkpoints",

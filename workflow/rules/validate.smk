@@ -24,6 +24,8 @@ rule validate_split:
         "results/benchmarks/validate_split.tsv"
     conda:
         "../../envs/validate_split.yaml"
+    resources:
+        **cluster_resources("validate_split"),
     params:
         cfg=config["validate"],
     script:
