@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
+
+from bot.schema_check import check_against_schema
 
 SCHEMA_PATH = Path(__file__).with_name("agent.schema.yaml")
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -33,12 +34,7 @@ class AgentConfig:
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "<agent config>", root: Path = REPO_ROOT):
-        schema = yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
-        try:
-            jsonschema.validate(data, schema)
-        except jsonschema.ValidationError as exc:
-            where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
-            raise AgentConfigError(f"{source}: {where}: {exc.message}") from exc
+        check_against_schema(data, SCHEMA_PATH, source, AgentConfigError)
         paths = {key: root / data[key] for key in ("audit_db", "inventory", "policy")}
         retrieval = {**data["retrieval"], "db_dir": root / data["retrieval"]["db_dir"]}
         rest = {k: v for k, v in data.items() if k not in paths and k != "retrieval"}

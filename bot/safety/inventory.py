@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
+
+from bot.schema_check import check_against_schema
 
 SCHEMA_PATH = Path(__file__).with_name("inventory.schema.yaml")
 
@@ -54,12 +55,7 @@ class Inventory:
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "<inventory>") -> Inventory:
-        schema = yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
-        try:
-            jsonschema.validate(data, schema)
-        except jsonschema.ValidationError as exc:
-            where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
-            raise InventoryError(f"{source}: {where}: {exc.message}") from exc
+        check_against_schema(data, SCHEMA_PATH, source, InventoryError)
         hosts = tuple(_host(entry) for entry in data["hosts"])
         _check_unique(hosts, source)
         return cls(hosts)

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import jsonschema
 import yaml
 
 from bot.safety.inventory import Inventory
@@ -33,6 +32,7 @@ from bot.safety.rules import (
     pattern_rule_from_config,
 )
 from bot.safety.shell_parse import NestingTooDeep, ParseError, SimpleCommand, parse_command
+from bot.schema_check import check_against_schema
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +76,7 @@ def load_policy_settings(path: str | Path) -> RuleSettings:
 
 
 def settings_from_dict(data: Any, source: str = "<policy>") -> RuleSettings:
-    schema = yaml.safe_load(POLICY_SCHEMA_PATH.read_text(encoding="utf-8"))
-    try:
-        jsonschema.validate(data, schema)
-    except jsonschema.ValidationError as exc:
-        where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
-        raise PolicyConfigError(f"{source}: {where}: {exc.message}") from exc
+    check_against_schema(data, POLICY_SCHEMA_PATH, source, PolicyConfigError)
     rules = [pattern_rule_from_config(e, Risk.BLOCK) for e in data.get("extra_block", [])]
     rules += [pattern_rule_from_config(e, Risk.CONFIRM) for e in data.get("extra_confirm", [])]
     return RuleSettings(

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
+
+from bot.schema_check import check_against_schema
 
 SCHEMA_PATH = Path(__file__).with_name("bot.schema.yaml")
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -75,12 +76,7 @@ class BotConfig:
 
 
 def validate(data: Any, source: str) -> None:
-    schema = yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
-    try:
-        jsonschema.validate(data, schema)
-    except jsonschema.ValidationError as exc:
-        where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
-        raise BotConfigError(f"{source}: {where}: {exc.message}") from exc
+    check_against_schema(data, SCHEMA_PATH, source, BotConfigError)
 
 
 def load_bot_config(path: Path = DEFAULT_BOT_CONFIG) -> BotConfig:
