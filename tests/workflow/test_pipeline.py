@@ -57,6 +57,9 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("pipeline")
     shutil.copytree(SAMPLE_SESSIONS, work / "sessions")
     (work / "config").mkdir()
+    for item in (REPO / "config").iterdir():  # runbooks, eval cases, agent and policy files
+        if item.name != "config.yaml":
+            (work / "config" / item.name).symlink_to(item)
     cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     cfg["sessions_dir"] = str(work / "sessions")
     (work / "config" / "config.yaml").write_text(yaml.safe_dump(cfg))
@@ -136,3 +139,24 @@ def test_changed_threshold_reruns_qualify_onward(pipeline_run: Path) -> None:
 def test_unchanged_inputs_rerun_nothing(pipeline_run: Path) -> None:
     output = snakemake(pipeline_run, "--dry-run", DATA_TARGET)
     assert "Nothing to be done" in output
+
+
+@pytest.mark.slow
+def test_eval_rule_scores_a_few_cases_with_the_embedded_model(pipeline_run: Path) -> None:
+    cfg = yaml.safe_load((pipeline_run / "config" / "config.yaml").read_text())
+    cfg["eval"] |= {
+        "models": [{"name": "base", "gguf": "embedded"}],
+        "retrieval": [False],
+        "max_cases": 2,
+        "heldout_max_turns": 2,
+    }
+    few = pipeline_run / "config" / "eval-few.yaml"
+    few.write_text(yaml.safe_dump(cfg))
+    snakemake(pipeline_run, "results/eval/report.md", configfile=few)
+    scores = pd.read_parquet(pipeline_run / "results" / "eval" / "scores.parquet")
+    cases = scores[scores["suite"] == "cases"]
+    assert len(cases) >= 2
+    assert set(cases["outcome"]) <= {"pass", "partial", "fail"}
+    assert set(cases["model"]) == {"base"} and not cases["retrieval"].any()
+    report = (pipeline_run / "results" / "eval" / "report.md").read_text()
+    assert "base" in report and "pass^" in report

@@ -16,6 +16,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "generate-sessions": ("halops.samplegen", "write a deterministic sample-lab session corpus"),
     "serve": ("bot.serve", "run llama.cpp's OpenAI-compatible server until Ctrl-C"),
     "ask": ("bot.agent.cli", "ask the agent one question from the terminal"),
+    "eval": ("halops.evaluate.main", "score models on config/eval/cases.jsonl (as the eval rule)"),
     "bot": ("bot.slack.cli", "run the Slack bot (Socket Mode; --http for request URLs)"),
 }
 
