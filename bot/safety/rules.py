@@ -494,6 +494,32 @@ def _ipmitool_subcommand_index(args: Sequence[str]) -> int:
 PVE_GUEST_VERBS = _words("stop destroy shutdown reset reboot suspend rollback delsnapshot")
 
 
+# Files whose content is a credential: reading one is not destructive, but it puts a secret in
+# front of the model and the channel (the scrubber is a second line, not the first).
+SECRET_FILE_PATTERNS = (
+    "/etc/shadow",
+    "/etc/gshadow",
+    "/etc/shadow-",
+    "/etc/pve/priv/*",
+    "*/.ssh/id_*",
+    "/etc/ssh/ssh_host_*_key",
+    "*.key",
+    "*/.netrc",
+    "*/.aws/credentials",
+)
+
+
+def check_secret_read(command: SimpleCommand, settings: RuleSettings) -> list[Finding]:
+    """Any argument or input redirection naming a credential file needs a person's approval."""
+    words = [*command.args, *(r.target for r in command.redirects if r.target)]
+    for word in words:
+        path = normalize_path(word) if word.startswith(("/", "~", ".")) else word
+        if any(fnmatchcase(path, pattern) for pattern in SECRET_FILE_PATTERNS):
+            reason = f"reads the credential file {word}"
+            return _finding("fs.read_secret", Risk.CONFIRM, reason, command)
+    return []
+
+
 def check_pve_guest(command: SimpleCommand, settings: RuleSettings) -> list[Finding]:
     operands = _operands(command.args)
     if command.name in ("qm", "pct") and operands and operands[0] in PVE_GUEST_VERBS:
@@ -828,6 +854,7 @@ SHELL_ANALYZERS: tuple[ShellAnalyzer, ...] = (
     check_storage,
     check_ipmitool,
     check_pve_guest,
+    check_secret_read,
     check_extra_rules,
     check_read_only,
 )

@@ -49,6 +49,11 @@ ALLOWED = [
 ]
 
 CONFIRMED = [
+    # Reading a credential puts it in front of the model and the channel.
+    ("cat /etc/shadow", "fs.read_secret"),
+    ("sudo cat /etc/pve/priv/authkey.key", "fs.read_secret"),
+    ("head -n 3 ~/.ssh/id_ed25519", "fs.read_secret"),
+    ("less < /etc/shadow", "fs.read_secret"),
     ("reboot", "power.shutdown_reboot"),
     ("shutdown -h now", "power.shutdown_reboot"),
     ("poweroff", "power.shutdown_reboot"),
