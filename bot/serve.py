@@ -302,6 +302,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     # systemd stops the service with SIGTERM; treat it like Ctrl-C so the child is stopped too.
+    # SIGINT is installed explicitly as well: a process started in the background by a
+    # non-interactive shell inherits SIGINT as ignored, and Python then raises nothing.
     raise KeyboardInterrupt
 
 
@@ -316,7 +318,8 @@ def cli_main(argv: list[str]) -> int:
         return 2
     if args.port is not None:
         config = dataclasses.replace(config, port=args.port)
-    signal.signal(signal.SIGTERM, _interrupt)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _interrupt)
     try:
         with LlamaServer(config, echo=sys.stderr) as server:
             print(

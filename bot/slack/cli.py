@@ -57,7 +57,9 @@ def cli_main(argv: list[str]) -> int:
     except KeyError as exc:
         print(f"halops bot: set {exc.args[0]} in the environment", file=sys.stderr)
         return 2
-    signal.signal(signal.SIGTERM, _interrupt)
+    # SIGINT explicitly too: a background start by a non-interactive shell ignores it otherwise.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _interrupt)
     try:
         run(args, bot_cfg, agent_cfg, secrets)
     except KeyboardInterrupt:

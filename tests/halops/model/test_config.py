@@ -54,7 +54,10 @@ def test_seed_profile_for_qwen_on_8gb() -> None:
 def test_every_hyper_parameter_has_a_comment() -> None:
     lines = (REPO / "config" / "config.yaml").read_text().splitlines()
     start = lines.index("model:")
-    for previous, line in zip(lines[start:], lines[start + 1 :], strict=False):
+    # The model section ends at the next top-level key.
+    end = next((i for i in range(start + 1, len(lines)) if lines[i][:1].isalpha()), len(lines))
+    section = lines[start:end]
+    for previous, line in zip(section, section[1:], strict=False):
         stripped = line.strip()
         is_leaf = ":" in stripped and not stripped.endswith(":") and not stripped.startswith("#")
         if is_leaf:
