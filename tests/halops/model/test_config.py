@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import jsonschema
@@ -57,7 +58,7 @@ def test_every_hyper_parameter_has_a_comment() -> None:
     # The model section ends at the next top-level key.
     end = next((i for i in range(start + 1, len(lines)) if lines[i][:1].isalpha()), len(lines))
     section = lines[start:end]
-    for previous, line in zip(section, section[1:], strict=False):
+    for previous, line in itertools.pairwise(section):
         stripped = line.strip()
         is_leaf = ":" in stripped and not stripped.endswith(":") and not stripped.startswith("#")
         if is_leaf:
