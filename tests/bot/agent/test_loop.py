@@ -12,7 +12,7 @@ import yaml
 from bot.agent.config import AgentConfigError, load_agent_config
 from bot.agent.confirm import ApprovalDecision, ApprovalRequest, DenyAll
 from bot.agent.loop import Agent, AgentCaps, AgentDeps, needs_shell
-from bot.agent.model import ModelReply, ModelUnavailable
+from bot.agent.model import ModelUnavailable
 from bot.agent.ratelimit import SlidingWindowLimiter
 from bot.safety.audit import AuditLog
 from bot.safety.inventory import Inventory
@@ -22,25 +22,11 @@ from bot.tools.http import HTTP_SPEC
 from bot.tools.ipmi import IPMI_SPEC
 from bot.tools.shell import ShellExecutor
 from bot.tools.ssh import SSH_SPEC
-from halops.toolcall_format import format_tool_call
 from tests.conftest import REPO
+from tests.fakes import ScriptedModel, call
 
 INVENTORY = Inventory.from_yaml(REPO / "config" / "inventory.yaml")
 POLICY = CommandPolicy(load_policy_settings(REPO / "config" / "policy.yaml"), INVENTORY)
-
-
-class ScriptedModel:
-    """Replies from a script, in order; records the messages of every call."""
-
-    def __init__(self, *replies: str) -> None:
-        self.replies = list(replies)
-        self.seen: list[list[dict[str, Any]]] = []
-
-    def complete(self, messages: list[dict[str, Any]]) -> ModelReply:
-        self.seen.append([dict(m) for m in messages])
-        if not self.replies:
-            raise AssertionError("the model was asked more often than scripted")
-        return ModelReply(self.replies.pop(0))
 
 
 @dataclass
@@ -64,10 +50,6 @@ class ScriptedConfirmer:
     def confirm(self, request: ApprovalRequest) -> ApprovalDecision:
         self.requests.append(request)
         return ApprovalDecision(self.outcome, self.approver)  # type: ignore[arg-type]
-
-
-def call(name: str, **arguments: Any) -> str:
-    return format_tool_call(name, arguments)
 
 
 def make_agent(model, confirmer=None, limiter=None, audit=None, retriever=None, max_iter=10):

@@ -8,7 +8,7 @@ from bot.agent.ratelimit import SlidingWindowLimiter
 from bot.safety.policy import CommandPolicy
 from bot.tools.runbooks import RunbookSearchExecutor
 from halops.toolcall_format import format_tool_call
-from tests.bot.agent.test_loop import ScriptedModel
+from tests.fakes import ScriptedModel
 
 PASSAGES = [("Disk replacement > Offline the disk", "zpool offline tank sdc")]
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.agent.model import ModelReply
 from halops.evaluate.cases import Case
-from halops.toolcall_format import format_tool_call
+from tests.fakes import ScriptedModel, call  # noqa: F401  (re-exported for the eval tests)
 
 
 def make_case(**fields: Any) -> Case:
@@ -29,21 +28,3 @@ def make_case(**fields: Any) -> Case:
     }
     raw.update(fields)
     return Case.from_raw(raw)
-
-
-def call(name: str, **arguments: Any) -> str:
-    return format_tool_call(name, arguments)
-
-
-class ScriptedModel:
-    """Replies from a script, in order; records what it was sent."""
-
-    def __init__(self, *replies: str) -> None:
-        self.replies = list(replies)
-        self.seen: list[list[dict[str, Any]]] = []
-
-    def complete(self, messages: list[dict[str, Any]]) -> ModelReply:
-        self.seen.append([dict(m) for m in messages])
-        if not self.replies:
-            raise AssertionError("the model was asked more often than scripted")
-        return ModelReply(self.replies.pop(0))
