@@ -272,6 +272,11 @@ def test_restart_with_a_pending_approval_never_executes(make_bot, slack, tmp_pat
     before = make_bot(reboot_script("Nothing ran."))
     thread = before.mention("reboot pve01")
     [post] = before.approval_messages(thread)
+    # The stand-in records the post before the bot stores the message's ts: wait for the store,
+    # or recovery below would find no message to update.
+    deadline = time.monotonic() + 10
+    while before.deps.approvals.store.get(1).message_ts is None and time.monotonic() < deadline:
+        time.sleep(0.01)
     # A new process on the same database: startup recovery cancels the orphaned request.
     after = make_bot({})
     assert after.deps.approvals.store.get(1).state == "cancelled"
