@@ -46,16 +46,7 @@ SMOKE = TrainConfig(
 
 
 def train_paths(root: Path, base_dir: Path, data: Path) -> TrainPaths:
-    return TrainPaths(
-        base_dir=base_dir,
-        train_jsonl=data / "train.jsonl",
-        val_jsonl=data / "val.jsonl",
-        adapter_dir=root / "adapter",
-        checkpoint_dir=root / "checkpoints",
-        tensorboard_dir=root / "tensorboard",
-        loss_csv=root / "loss.csv",
-        loss_png=root / "loss_curve.png",
-    )
+    return TrainPaths.under(root, base_dir, data / "train.jsonl", data / "val.jsonl")
 
 
 @pytest.fixture(scope="module")

@@ -103,16 +103,7 @@ def run(name: str, base_dir: Path, cfg: Any, tokenizer: Any, dataset: Any, out: 
 
     torch.cuda.empty_cache()
     torch.cuda.reset_peak_memory_stats()
-    paths = TrainPaths(
-        base_dir=base_dir,
-        train_jsonl=FIXTURE,
-        val_jsonl=FIXTURE,
-        adapter_dir=out / "adapter",
-        checkpoint_dir=out / "checkpoints",
-        tensorboard_dir=out / "tensorboard",
-        loss_csv=out / "loss.csv",
-        loss_png=out / "loss.png",
-    )
+    paths = TrainPaths.under(out, base_dir, FIXTURE, FIXTURE)
     started = time.perf_counter()
     trainer = build_trainer(paths, cfg, tokenizer, dataset, dataset.select(range(1)))
     load_s = time.perf_counter() - started

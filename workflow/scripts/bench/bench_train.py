@@ -138,16 +138,7 @@ def rule_trainer(base: Path, train_jsonl: Path, cfg: TrainConfig, out: Path) -> 
 
     tokenizer = AutoTokenizer.from_pretrained(base_load_path(base))
     dataset = build_dataset(tokenizer, train_jsonl, cfg.max_length)
-    paths = TrainPaths(
-        base_dir=base,
-        train_jsonl=train_jsonl,
-        val_jsonl=train_jsonl,
-        adapter_dir=out / "adapter",
-        checkpoint_dir=out / "checkpoints",
-        tensorboard_dir=out / "tensorboard",
-        loss_csv=out / "loss.csv",
-        loss_png=out / "loss.png",
-    )
+    paths = TrainPaths.under(out, base, train_jsonl, train_jsonl)
     return build_trainer(paths, cfg, tokenizer, dataset, dataset.select(range(1)))
 
 

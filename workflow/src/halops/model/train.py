@@ -83,6 +83,20 @@ class TrainPaths:
     loss_csv: Path
     loss_png: Path
 
+    @classmethod
+    def under(cls, root: Path, base_dir: Path, train_jsonl: Path, val_jsonl: Path) -> TrainPaths:
+        """Every output in one folder: for tests and benchmarks, which own a scratch folder."""
+        return cls(
+            base_dir=base_dir,
+            train_jsonl=train_jsonl,
+            val_jsonl=val_jsonl,
+            adapter_dir=root / "adapter",
+            checkpoint_dir=root / "checkpoints",
+            tensorboard_dir=root / "tensorboard",
+            loss_csv=root / "loss.csv",
+            loss_png=root / "loss_curve.png",
+        )
+
 
 def train(paths: TrainPaths, cfg: TrainConfig) -> dict[str, Any]:
     """Fine-tune, save the adapter (with tokenizer and chat template), write the loss records."""
