@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.agent.model import ModelReply
-from halops.toolcall_format import format_tool_call
+from halops.contract.toolcall import format_tool_call
 
 
 class ScriptedModel:

@@ -24,9 +24,9 @@ from bot.agent.ratelimit import SlidingWindowLimiter
 from bot.safety.audit import AuditLog
 from bot.safety.policy import CommandPolicy, Verdict
 from bot.tools.base import ToolExecutor, ToolResult
-from halops.curate.prompts import skill_system_prompt
-from halops.scrub import scrub_text
-from halops.toolcall_format import (
+from halops.contract.prompts import skill_system_prompt
+from halops.contract.scrub import scrub_text
+from halops.contract.toolcall import (
     ParsedReply,
     ToolCall,
     format_tool_call,

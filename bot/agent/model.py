@@ -1,7 +1,7 @@
 """The model side of the loop: any OpenAI-compatible chat endpoint (llama.cpp's server here).
 
 The conversation is kept in the text tool-call format the model was trained on
-(`halops.toolcall_format`); native OpenAI `tool_calls`, when a server returns them, are read
+(`halops.contract.toolcall`); native OpenAI `tool_calls`, when a server returns them, are read
 too and turned into the same `ToolCall`s.
 """
 
@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from halops.toolcall_format import ToolCall
+from halops.contract.toolcall import ToolCall
 
 
 class ModelUnavailable(RuntimeError):

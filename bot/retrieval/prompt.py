@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.retrieval.index import Passage
-from halops.curate.prompts import skill_system_prompt
+from halops.contract.prompts import skill_system_prompt
 
 
 def passages_to_documents(passages: Sequence[Passage]) -> list[tuple[str, str]]:

@@ -34,7 +34,7 @@ from bot.slack.config import ApprovalSettings
 from bot.slack.memory import ThreadKey
 from bot.slack.store import Approval, ApprovalStore, now
 from bot.tools.base import ToolExecutor, ToolResult
-from halops.scrub import scrub_text
+from halops.contract.scrub import scrub_text
 
 log = logging.getLogger(__name__)
 

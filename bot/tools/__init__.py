@@ -2,5 +2,5 @@
 
 Every failure of a tool (host down, non-zero exit, timeout, refusal, bad arguments) is a
 `ToolResult` with an `error_kind`, never an exception. Nothing is imported here, so that
-`bot.tools.specs` stays importable without the transport libraries.
+`halops.contract.tools` stays importable without the transport libraries.
 """

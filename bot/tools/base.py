@@ -13,36 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from halops.contract.tools import ToolSpec
+
 ErrorKind = Literal["host_down", "nonzero_exit", "timeout", "refused", "bad_arguments"]
-Transport = Literal["shell", "ssh", "ipmi", "http", "local"]
 
 # 64 KiB keeps a tool observation well inside a small model's context while still showing a
 # full `journalctl -n 200` or `zpool status`.
 DEFAULT_OUTPUT_CAP_BYTES = 64 * 1024
 CUT_MARKER = "\n[... {cut} bytes cut by the output cap ...]\n"
-
-
-@dataclass(frozen=True)
-class ToolSpec:
-    """What a tool is, for the prompt (name, description, parameters) and for the policy."""
-
-    name: str
-    description: str
-    parameters: dict[str, Any]  # JSON Schema of the `args` mapping the model sends
-    transport: Transport
-    read_only: bool  # True only if no call of this tool can change any state
-    destructive: bool = False  # some calls can lose data or availability (power off, DELETE)
-
-    def to_openai(self) -> dict[str, Any]:
-        """The OpenAI `tools=[...]` entry for this tool."""
-        return {
-            "type": "function",
-            "function": {
-                "name": self.name,
-                "description": self.description,
-                "parameters": self.parameters,
-            },
-        }
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from bot.tools.base import (
     elapsed_since,
     require_str,
 )
-from bot.tools.specs import HTTP_SPEC, METHODS, READ_ONLY_METHODS
+from halops.contract.tools import HTTP_SPEC, METHODS, READ_ONLY_METHODS
 
 SCHEMES = ("http", "https")
 SHOWN_HEADERS = ("Content-Type", "Content-Length", "Location")

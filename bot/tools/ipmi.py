@@ -26,7 +26,7 @@ from bot.tools.base import (
     elapsed_since,
     require_str,
 )
-from bot.tools.specs import ACTIONS, BOOT_DEVICES, IPMI_SPEC
+from halops.contract.tools import ACTIONS, BOOT_DEVICES, IPMI_SPEC
 
 IPMI_PORT = 623
 DEFAULT_PASSWORD_ENV = "HALOPS_IPMI_PASSWORD"

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.tools.base import ToolResult, cap_output, elapsed_since, require_str
-from bot.tools.specs import SEARCH_RUNBOOKS_SPEC
+from halops.contract.tools import SEARCH_RUNBOOKS_SPEC
 
 # query -> [(title, text)], e.g. bot.agent.wiring.runbook_search over the rag_index collection
 Search = Callable[[str], list[tuple[str, str]]]

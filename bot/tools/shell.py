@@ -22,7 +22,7 @@ from bot.tools.base import (
     join_streams,
     require_str,
 )
-from bot.tools.specs import SHELL_SPEC
+from halops.contract.tools import SHELL_SPEC
 
 # Characters that only mean something to a shell; a bare token made of them is an operator.
 _OPERATOR_CHARS = frozenset("();<>|&")

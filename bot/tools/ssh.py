@@ -20,7 +20,7 @@ from bot.tools.base import (
     join_streams,
     require_str,
 )
-from bot.tools.specs import SSH_SPEC
+from halops.contract.tools import SSH_SPEC
 
 SSH_PORT = 22
 DEFAULT_CONNECT_TIMEOUT_S = 10.0

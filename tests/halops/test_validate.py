@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from halops import scrub
+from halops.contract import scrub
 from halops.datacard import DataCard
 from halops.validate import SecretLeakError, ValidateConfig, validate_and_split
 from tests.conftest import REPO

@@ -81,6 +81,7 @@ def test_code_inputs_follow_imports_transitively() -> None:
     sources = project_sources(REPO / "workflow" / "scripts" / "validate_split.py")
     names = {p.relative_to(REPO).as_posix() for p in sources}
     assert "workflow/src/halops/validate.py" in names
-    assert "workflow/src/halops/scrub.py" in names  # imported by validate, not by the script
-    assert "bot/tools/specs.py" in names  # via dedup -> curate.agent_tools
+    # imported by validate, not by the script
+    assert "workflow/src/halops/contract/scrub.py" in names
+    assert "workflow/src/halops/contract/tools.py" in names  # via dedup -> curate.agent_tools
     assert not any("site-packages" in n for n in names)

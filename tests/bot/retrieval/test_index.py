@@ -26,7 +26,7 @@ from bot.retrieval import (
 )
 from bot.retrieval.embedding import DIMENSIONS
 from bot.retrieval.index import open_client
-from halops.curate.prompts import DOCUMENTS_HEADING
+from halops.contract.prompts import DOCUMENTS_HEADING
 from tests.conftest import REPO
 
 DOCS = REPO / "config" / "rag"

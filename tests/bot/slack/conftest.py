@@ -16,15 +16,15 @@ from bot.agent.loop import AgentCaps, AgentDeps
 from bot.agent.model import ModelReply
 from bot.agent.ratelimit import SlidingWindowLimiter
 from bot.app import build_app, slack_client
+from bot.devtools import slack_standin as standin
+from bot.devtools.slack_standin import FORM, JSON, Call, SlackAPIStandIn, signed_post
 from bot.safety.audit import AuditLog
 from bot.safety.inventory import Inventory
 from bot.safety.policy import CommandPolicy, load_policy_settings
-from bot.slack import standin
 from bot.slack.config import BotConfig, load_bot_config
 from bot.slack.conversation import WORKING_TEXT as WORKING
 from bot.slack.deps import BotDeps, build_bot_deps, hosted_agent
 from bot.slack.http import SlackHTTPServer
-from bot.slack.standin import FORM, JSON, Call, SlackAPIStandIn, signed_post
 from bot.tools.base import ToolResult
 from bot.tools.http import HTTP_SPEC
 from bot.tools.ipmi import IPMI_SPEC

@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from bot.slack import standin
+from bot.devtools import slack_standin as standin
 from bot.slack.blocks import build_approval_blocks
 from bot.slack.store import ApprovalStore
-from halops.toolcall_format import format_tool_call
+from halops.contract.toolcall import format_tool_call
 from tests.bot.slack.conftest import ASKER, CHANNEL, GROUP_MEMBER, ONCALL, STRANGER, start_bot
 
 pytestmark = pytest.mark.timeout(60)

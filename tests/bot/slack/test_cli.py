@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.slack import standin
+from bot.devtools import slack_standin as standin
+from bot.devtools.slack_standin import JSON, SlackAPIStandIn, signed_post
 from bot.slack.conversation import MODEL_DOWN_TEXT
-from bot.slack.standin import JSON, SlackAPIStandIn, signed_post
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.timeout(90)

@@ -19,14 +19,14 @@ from bot.agent.config import load_agent_config
 from bot.agent.model import ChatModel, ModelReply
 from bot.agent.wiring import build_deps, chat_model
 from bot.app import build_app, slack_client
+from bot.devtools.slack_standin import SlackAPIStandIn
 from bot.safety.audit import AuditLog
 from bot.serve import DEFAULT_CONFIG, LlamaServer, load_serve_config
 from bot.slack.blocks import build_answer_messages, fallback_text
 from bot.slack.deps import build_bot_deps, hosted_agent
 from bot.slack.http import SlackHTTPServer
-from bot.slack.standin import SlackAPIStandIn
 from bot.tools.ssh import SSH_SPEC
-from halops.toolcall_format import format_tool_call, parse_tool_calls
+from halops.contract.toolcall import format_tool_call, parse_tool_calls
 from tests.bot.slack.conftest import ASKER, ONCALL, SECRET, Bot, RecordingExecutor, bot_config
 from tests.conftest import REPO
 

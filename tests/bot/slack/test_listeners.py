@@ -8,10 +8,10 @@ import pytest
 
 from bot.agent.loop import AgentResult
 from bot.agent.model import ModelUnavailable
-from bot.slack import standin
+from bot.devtools import slack_standin as standin
+from bot.devtools.slack_standin import FORM, JSON
 from bot.slack.conversation import FAILED_TEXT, MODEL_DOWN_TEXT
-from bot.slack.standin import FORM, JSON
-from halops.toolcall_format import format_tool_call
+from halops.contract.toolcall import format_tool_call
 from tests.bot.slack.conftest import ASKER, CHANNEL, ONCALL
 
 pytestmark = pytest.mark.timeout(60)

@@ -7,7 +7,7 @@ from bot.agent.loop import Agent, AgentDeps
 from bot.agent.ratelimit import SlidingWindowLimiter
 from bot.safety.policy import CommandPolicy
 from bot.tools.runbooks import RunbookSearchExecutor
-from halops.toolcall_format import format_tool_call
+from halops.contract.toolcall import format_tool_call
 from tests.fakes import ScriptedModel
 
 PASSAGES = [("Disk replacement > Offline the disk", "zpool offline tank sdc")]

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from bot.agent.loop import Agent
+from halops.contract.tools import agent_tools_prompt
 from halops.curate.agent_tools import (
-    agent_tools_prompt,
     map_bash,
     map_call,
     map_tool_call,
@@ -147,7 +147,7 @@ def test_training_system_prompt_is_the_agents_own() -> None:
         retriever = None
 
         def __init__(self) -> None:
-            from bot.tools.specs import AGENT_TOOL_SPECS
+            from halops.contract.tools import AGENT_TOOL_SPECS
 
             self.tools = {spec.name: type("T", (), {"spec": spec})() for spec in AGENT_TOOL_SPECS}
 

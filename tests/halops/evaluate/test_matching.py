@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from halops.contract.toolcall import ToolCall
 from halops.evaluate.matching import (
     ExpectedCall,
     match_call,
@@ -11,7 +12,6 @@ from halops.evaluate.matching import (
     standardize,
     value_matches,
 )
-from halops.toolcall_format import ToolCall
 
 
 def expected(tool: str, **arguments: object) -> ExpectedCall:

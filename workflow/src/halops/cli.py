@@ -11,7 +11,7 @@ import sys
 
 # sub-command -> (module with `cli_main(argv) -> int`, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "scrub": ("halops.scrub", "scrub credentials from stdin; findings as JSON on stderr"),
+    "scrub": ("halops.contract.scrub", "scrub credentials from stdin; findings as JSON on stderr"),
     "check": ("bot.safety.cli", "ask the command policy for a verdict, without running anything"),
     "generate-sessions": ("halops.samplegen", "write a deterministic sample-lab session corpus"),
     "serve": ("bot.serve", "run llama.cpp's OpenAI-compatible server until Ctrl-C"),

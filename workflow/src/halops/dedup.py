@@ -18,7 +18,7 @@ from typing import Any
 
 from datasketch import MinHash, MinHashLSH
 
-from halops.curate.agent_tools import agent_tools_prompt
+from halops.contract.tools import agent_tools_prompt
 
 _WHITESPACE = re.compile(r"\s+")
 # Fixed so that two runs (and two machines) build the same permutations: dedup is deterministic.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from halops.curate.prompts import skill_system_prompt
+from halops.contract.prompts import skill_system_prompt
 
 if TYPE_CHECKING:
     from halops.curate.config import CurateConfig

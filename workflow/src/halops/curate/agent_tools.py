@@ -1,8 +1,8 @@
 """Translate the transcripts' tool calls into the agent's tools, so training teaches what runs.
 
 Claude Code sessions call `Bash`, `Read`, `WebFetch`, ...; the HALops agent offers `shell`,
-`ssh`, `ipmi` and `http` (declared in `bot.tools.specs`). A model trained on `Bash` calls would
-emit calls the agent cannot execute, so every call is rewritten into the agent's vocabulary:
+`ssh`, `ipmi` and `http` (declared in `halops.contract.tools`). A model trained on `Bash` calls
+would emit calls the agent cannot execute, so every call is rewritten into the agent's vocabulary:
 
 | transcript call | agent call |
 |---|---|
@@ -27,8 +27,7 @@ import json
 import shlex
 from typing import Any
 
-from bot.tools.specs import AGENT_TOOL_SPECS, agent_tools_openai
-from halops.toolcall_format import tools_system_prompt
+from halops.contract.tools import AGENT_TOOL_SPECS
 
 AGENT_TOOL_NAMES = frozenset(spec.name for spec in AGENT_TOOL_SPECS)
 SHELL_OPERATORS = frozenset({"|", "||", "&&", ";", "&", ">", ">>", "<", "2>", "2>&1", "|&"})
@@ -148,8 +147,3 @@ def unmapped_tools(messages: list[dict[str, Any]]) -> set[str]:
     """Tool names in the messages that the agent does not offer."""
     names = {c["function"]["name"] for m in messages for c in m.get("tool_calls") or []}
     return names - AGENT_TOOL_NAMES
-
-
-def agent_tools_prompt() -> str:
-    """The tools section the agent appends to its system prompt (same function, same text)."""
-    return tools_system_prompt(agent_tools_openai())

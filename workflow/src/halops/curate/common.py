@@ -10,7 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from halops.curate.agent_tools import agent_tools_prompt, unmapped_tools
+from halops.contract.tools import agent_tools_prompt
+from halops.curate.agent_tools import unmapped_tools
 from halops.curate.config import CurateConfig
 from halops.curate.messages import Message, estimate_tokens, has_assistant
 from halops.rows import Row, tool_calls

@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from halops.contract.prompts import skill_system_prompt
 from halops.curate.common import Session, Turn, conversations, make_example, split_turns
 from halops.curate.config import CurateConfig
 from halops.curate.messages import rows_to_messages
-from halops.curate.prompts import skill_system_prompt
 from halops.rows import Row, text_of
 
 __all__ = ["build_examples", "skill_body", "skill_system_prompt"]

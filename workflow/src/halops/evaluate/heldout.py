@@ -18,9 +18,9 @@ from typing import Any
 
 from bot.agent.loop import parsed_reply
 from bot.agent.model import ChatModel, ModelUnavailable
-from bot.tools.specs import agent_tools_openai
+from halops.contract.toolcall import ToolCall, render_messages_for_training
+from halops.contract.tools import agent_tools_openai
 from halops.evaluate.matching import ExpectedCall, match_call
-from halops.toolcall_format import ToolCall, render_messages_for_training
 
 log = logging.getLogger(__name__)
 

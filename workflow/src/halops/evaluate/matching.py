@@ -20,8 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.tools.specs import AGENT_TOOL_SPECS
-from halops.toolcall_format import ToolCall
+from halops.contract.toolcall import ToolCall
+from halops.contract.tools import AGENT_TOOL_SPECS
 
 OPTIONAL = ""  # BFCL's marker: an acceptable-values list holding "" lets the argument be omitted
 _STANDARDIZE = re.compile(r"[ ,./\-_*^]")

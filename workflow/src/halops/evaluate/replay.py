@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.tools.base import ToolExecutor, ToolResult, ToolSpec
-from bot.tools.specs import AGENT_TOOL_SPECS
+from halops.contract.toolcall import ToolCall
+from halops.contract.tools import AGENT_TOOL_SPECS
 from halops.evaluate.cases import Recording
 from halops.evaluate.matching import ExpectedCall, match_call, with_defaults
-from halops.toolcall_format import ToolCall
 
 NO_RECORDING = (
     "no recorded output for this call (evaluation replay: only the case's recorded calls "

@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from math import comb
 from typing import Any, Protocol
 
-from bot.tools.specs import AGENT_TOOL_SPECS
+from halops.contract.toolcall import ToolCall
+from halops.contract.tools import AGENT_TOOL_SPECS
 from halops.evaluate.cases import Case, Fact
 from halops.evaluate.matching import describe_expected, match_calls
-from halops.toolcall_format import ToolCall
 
 OUTCOMES = ("pass", "partial", "fail")
 # Read-only local tools (search_runbooks) touch no host: looking something up is a fine way to

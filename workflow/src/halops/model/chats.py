@@ -1,4 +1,4 @@
-"""Read the final splits as text-only chat messages (tool calls rendered by toolcall_format).
+"""Read the final splits as text-only chat messages (tool calls rendered by contract.toolcall).
 
 Kept apart from `data` so that the check rule reads questions without importing `datasets`.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from halops.toolcall_format import render_messages_for_training
+from halops.contract.toolcall import render_messages_for_training
 
 
 def load_conversations(path: Path) -> list[list[dict[str, str]]]:

@@ -144,7 +144,7 @@ def model_card(
         f"- Quantizations: {', '.join(f'`{p.name}`' for p in outputs.values())} "
         f"(llama.cpp via llama-cpp-python {llama_cpp_version()})",
         f"- Stop tokens: {', '.join(f'`{t}`' for t in stop_tokens(tokenizer_config))}",
-        "- Tool calls: Hermes/Qwen2.5 `<tool_call>` text format (`halops.toolcall_format`)",
+        "- Tool calls: Hermes/Qwen2.5 `<tool_call>` text format (`halops.contract.toolcall`)",
         "",
         "## Training data (from data_card.json)",
         "",

@@ -6,7 +6,7 @@
 2. Generation tokens/s through llama.cpp's OpenAI-compatible server (what the agent uses) next
    to llama.cpp called directly in this process on the same GGUF, same prompt, same settings.
 
-    .venv/bin/python -m bot.agent.bench_agent [--steps 300] [--runs 3] [--model PATH]
+    .venv/bin/python -m bot.devtools.bench_agent [--steps 300] [--runs 3] [--model PATH]
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from bot.safety.inventory import Inventory
 from bot.safety.policy import CommandPolicy, load_policy_settings
 from bot.serve import LlamaServer, load_serve_config, openai_client
 from bot.tools.base import ToolResult
-from bot.tools.specs import SSH_SPEC
-from halops.toolcall_format import format_tool_call
+from halops.contract.toolcall import format_tool_call
+from halops.contract.tools import SSH_SPEC
 
 REPO = Path(__file__).resolve().parents[2]
 QUESTION = "In two sentences, what does `zpool status tank` tell an operator?"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from halops.toolcall_format import (
+from halops.contract.toolcall import (
     ParsedReply,
     ToolCall,
     format_tool_call,

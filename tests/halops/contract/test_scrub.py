@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from halops import scrub
-from halops.scrub import Finding, cli_main, scan_text, scrub_messages, scrub_text
+from halops.contract import scrub
+from halops.contract.scrub import Finding, cli_main, scan_text, scrub_messages, scrub_text
 from tests.conftest import REPO
 
 PEM = (
@@ -255,7 +255,7 @@ def test_cli_main_reads_stdin(
 
 def test_cli_as_a_process() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "halops.scrub"],
+        [sys.executable, "-m", "halops.contract.scrub"],
         input="mysql -uroot -pZabb1xDbPw zabbix\n",
         capture_output=True,
         text=True,

@@ -7,7 +7,7 @@ executor's `execute` is entered. The path measured: HTTP + signature check, Bolt
 the approver check, the compare-and-set, the audit event, waking the conversation thread, the
 loop's rate limit and the executor wrapper. Clicks are sequential: latency, not throughput.
 
-    .venv/bin/python -m bot.slack.bench_approval [--rounds 300]
+    .venv/bin/python -m bot.devtools.bench_approval [--rounds 300]
 """
 
 from __future__ import annotations
@@ -29,15 +29,15 @@ from bot.agent.model import ModelReply
 from bot.agent.ratelimit import SlidingWindowLimiter
 from bot.agent.wiring import build_deps
 from bot.app import build_app, slack_client
+from bot.devtools import slack_standin as standin
+from bot.devtools.slack_standin import FORM, JSON, SlackAPIStandIn, signed_post
 from bot.safety.audit import AuditLog
-from bot.slack import standin
 from bot.slack.config import load_bot_config
 from bot.slack.deps import build_bot_deps, hosted_agent
 from bot.slack.http import SlackHTTPServer
-from bot.slack.standin import FORM, JSON, SlackAPIStandIn, signed_post
 from bot.tools.base import ToolResult
 from bot.tools.ssh import SSH_SPEC
-from halops.toolcall_format import format_tool_call
+from halops.contract.toolcall import format_tool_call
 
 SECRET = "bench-signing-secret"
 CHANNEL, ASKER, ONCALL = "CBENCH", "UASKER", "UONCALL"

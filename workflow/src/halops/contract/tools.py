@@ -1,12 +1,42 @@
 """What each tool is: the declarations the model is prompted with, apart from the executors.
 
-Kept free of transport libraries (paramiko, pyghmi) so that the training-data stages can
-describe exactly the tools the agent offers without importing what runs them.
+Part of the contract between training and serving: the curated examples describe exactly these
+tools, and the agent offers exactly these. Kept free of transport libraries (paramiko, pyghmi)
+so that the training-data stages can import it without what runs the tools (`bot.tools`).
 """
 
 from __future__ import annotations
 
-from bot.tools.base import ToolSpec
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from halops.contract.toolcall import tools_system_prompt
+
+Transport = Literal["shell", "ssh", "ipmi", "http", "local"]
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """What a tool is, for the prompt (name, description, parameters) and for the policy."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]  # JSON Schema of the `args` mapping the model sends
+    transport: Transport
+    read_only: bool  # True only if no call of this tool can change any state
+    destructive: bool = False  # some calls can lose data or availability (power off, DELETE)
+
+    def to_openai(self) -> dict[str, Any]:
+        """The OpenAI `tools=[...]` entry for this tool."""
+        return {
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": self.parameters,
+            },
+        }
+
 
 SHELL_SPEC = ToolSpec(
     name="shell",
@@ -147,3 +177,8 @@ AGENT_TOOL_SPECS = (SHELL_SPEC, SSH_SPEC, IPMI_SPEC, HTTP_SPEC, SEARCH_RUNBOOKS_
 def agent_tools_openai() -> list[dict]:
     """The OpenAI `tools` entries of the agent's tools, in a stable (name) order."""
     return [spec.to_openai() for spec in sorted(AGENT_TOOL_SPECS, key=lambda s: s.name)]
+
+
+def agent_tools_prompt() -> str:
+    """The tools section the agent appends to its system prompt (training uses the same text)."""
+    return tools_system_prompt(agent_tools_openai())
