@@ -151,9 +151,12 @@ def ssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
 # --- IPMI ----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def bmc_port() -> Iterator[int]:
-    """pyghmi's BMC simulator (see ipmi_simulator.py) in a subprocess on 127.0.0.1."""
+    """A fresh pyghmi BMC simulator (see ipmi_simulator.py) in a subprocess on 127.0.0.1.
+
+    One per test: the simulated chassis keeps power and boot-device state, and a test must not
+    see what an earlier one left behind."""
     proc = subprocess.Popen(
         [sys.executable, str(SIMULATOR), IPMI_USER, IPMI_PASSWORD],
         stdout=subprocess.PIPE,
@@ -192,7 +195,7 @@ class LabApiHandler(BaseHTTPRequestHandler):
         if self.path == "/big":
             return self._reply(200, b"x" * 200_000)
         if self.path == "/slow":
-            threading.Event().wait(3)
+            self.server.release_slow.wait(60)  # type: ignore[attr-defined]  # set at teardown
         token = self.headers.get("X-Token", "")
         self._reply(200, f"{self.command} {self.path} token={token} body={sent.decode()}".encode())
 
@@ -206,8 +209,10 @@ class LabApiHandler(BaseHTTPRequestHandler):
 def http_base() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), LabApiHandler)
     server.daemon_threads = True
+    server.release_slow = threading.Event()  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.release_slow.set()  # type: ignore[attr-defined]
     server.shutdown()
     server.server_close()

@@ -68,8 +68,9 @@ def test_body_is_capped(http: HttpExecutor, http_base: str) -> None:
 
 def test_slow_server_times_out(http: HttpExecutor, http_base: str) -> None:
     result = http.execute({"url": f"{http_base}/slow"}, 0.5)
+    # /slow answers only when the fixture is torn down: without the timeout this would hang.
     assert (result.ok, result.error_kind) == (False, "timeout")
-    assert result.duration_s < 2
+    assert result.duration_s >= 0.5
 
 
 def test_closed_port_is_host_down(http: HttpExecutor, closed_tcp_port: int) -> None:
