@@ -18,6 +18,7 @@ from halops.transcripts.extract import extract_session
 SHARED_SESSIONS = Path(__file__).resolve().parents[4] / "shared" / "sessions" / "projects"
 REAL_FILES = sorted(SHARED_SESSIONS.rglob("*.jsonl")) if SHARED_SESSIONS.is_dir() else []
 needs_real = pytest.mark.skipif(not REAL_FILES, reason=f"no transcripts at {SHARED_SESSIONS}")
+pytestmark = pytest.mark.real_transcripts
 
 
 def naive_counts(paths: list[Path]) -> tuple[int, int, int]:
