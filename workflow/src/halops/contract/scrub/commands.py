@@ -106,6 +106,16 @@ def after(separator: str) -> Cutter:
     return cut
 
 
+def between(first: str, last: str) -> Cutter:
+    """`user:secret@host` (govc, Lenovo onecli --bmc): from ``first`` to the last ``last``."""
+
+    def cut(value: str) -> tuple[int, int] | None:
+        start, end = value.find(first), value.rfind(last)
+        return (start + 1, end) if 0 <= start < end - 1 else None
+
+    return cut
+
+
 def openssl_passphrase(value: str) -> tuple[int, int] | None:
     """openssl's pass phrase arguments: only `pass:X` holds the secret; `env:`, `file:`, `fd:`
     and `stdin` say where it is."""
@@ -459,6 +469,15 @@ OPTION_RULES: tuple[OptionRule, ...] = (
     OptionRule("sqlserver-password", ("sqlcmd", "bcp", "osql"), ("-P",)),
     OptionRule("influx-credential", ("influx",), ("-password", "-p", "-t", "--token")),
     OptionRule("doveadm-password", ("doveadm",), ("-p",)),
+    OptionRule("cassandra-password", ("cqlsh", "nodetool"), ("-p", "-pw", "--password")),
+    OptionRule("rabbitmq-password", ("rabbitmqadmin",), ("-p", "--password")),
+    OptionRule("etcd-password", ("etcdctl",), ("--user",), cut=after(":")),
+    OptionRule("smb-password", ("wbinfo",), ("--set-auth-user",), cut=after("%")),
+    OptionRule("bmc-cli-password", ("onecli", "OneCli"), ("--bmc", "--imm"), cut=between(":", "@")),
+    OptionRule("vsphere-password", ("govc",), ("-u",), cut=between(":", "@")),
+    OptionRule("windows-password", ("psexec", "psexec.exe", "PsExec", "PsExec64.exe"), ("-p",)),
+    OptionRule("windows-password", ("schtasks", "schtasks.exe"), ("/RP", "/rp"), attached=False),
+    OptionRule("windows-password", ("cmdkey", "cmdkey.exe"), ("/pass:",)),
     OptionRule("ansible-password", ("ansible", "ansible-playbook"), ("--vault-password",)),
     OptionRule("wifi-passphrase", ("iwctl",), ("--passphrase",)),
     OptionRule("vault-token", ("vault", "consul", "nomad", "boundary"), ("-token", "--token")),
@@ -578,6 +597,16 @@ POSITIONAL_RULES: tuple[PositionalRule, ...] = (
         frozenset({"-method", "-path", "-address", "-namespace"}),
     ),
     PositionalRule("smb-password", ("smbclient",), (r"//\S+|\\\\\S+",), 0, _SMBCLIENT_VALUED),
+    PositionalRule("smb-password", ("net",), ("rpc", "password", r"\S+"), 0),
+    PositionalRule("s3-secret-key", ("mc", "mcli"), ("alias", "set", r"\S+", r"\S+", r"\S+"), 0),
+    PositionalRule(
+        "s3-secret-key", ("mc", "mcli"), ("config", "host", "add", r"\S+", r"\S+", r"\S+"), 0
+    ),
+    PositionalRule("vault-unseal-key", ("vault",), ("operator", "unseal"), 0),
+    PositionalRule("ngrok-token", ("ngrok",), ("add-authtoken|authtoken",), 0),
+    PositionalRule(
+        "grafana-admin-password", ("grafana-cli", "grafana"), ("admin", "reset-admin-password"), 0
+    ),
     PositionalRule(
         "aws-configure-secret",
         ("aws",),

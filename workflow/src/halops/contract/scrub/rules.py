@@ -73,7 +73,8 @@ _KEYWORD = (
     r"|secret[_-]?key"
     r"|private[_-]?key|auth[_-]?key|authkey|routing[_-]?key|service[_-]?key"
     r"|integration[_-]?key|setup[_-]?key|master[_-]?key|encryption[_-]?key|signing[_-]?key"
-    r"|(?:pre[_-]?)?shared[_-]?key|psk|community|credentials?|secret[_-]?id|webhook[_-]?url)"
+    r"|(?:pre[_-]?)?shared[_-]?key|psk|community|credentials?|secret[_-]?id|webhook[_-]?url"
+    r"|account[_-]?key|user[_-]?key|app[_-]?key|license[_-]?key|unseal[_-]?key|join[_-]?key)"
 )
 # Prose values may also be `backticked` (Markdown), and lose a sentence's full stop.
 _PROSE_VALUE = (
@@ -144,6 +145,11 @@ RULES: tuple[Rule, ...] = (
         KEYWORD_NEEDLES,
     ),
     # `requirepass x`, `masterauth x` (redis.conf, `CONFIG SET requirepass x`).
+    _rule(
+        "redis-password",
+        rf"(?i)\bconfig[ \t]+set[ \t]+(?:requirepass|masterauth)[ \t]+{_VALUE}",
+        ("requirepass", "masterauth"),
+    ),
     _rule(
         "redis-password",
         r"(?im)^(?:\S*:\d+(?:\[\d+\])?>[ \t]*|[ \t]*)(?:config[ \t]+set[ \t]+)?"
@@ -333,6 +339,60 @@ RULES: tuple[Rule, ...] = (
         ("snmp-server",),
         defaults=frozenset({"public"}),
     ),
+    # PowerShell, expect scripts, Python one-liners that hash a password.
+    _rule(
+        "powershell-secure-string",
+        r"(?i)ConvertTo-SecureString[ \t]+(?:-String[ \t]+)?" + _VALUE + r"[ \t]+-AsPlainText",
+        ("convertto-securestring",),
+    ),
+    _rule(
+        "expect-send-password",
+        r"(?is)expect[ \t]+(?:-\w+[ \t]+)?[\"'{][^\"'}\n]*(?:password|passphrase|pin)[^\"'}\n]*"
+        r"[\"'}].{0,40}?send[ \t]+(?:--[ \t]+)?[\"{](?P<secret>[^\"}\n\\]+?)(?:\\r|\\n)?[\"}]",
+        ("send",),
+    ),
+    _rule(
+        "password-hash-input",
+        r"\b(?:crypt\.crypt|bcrypt\.hashpw|passlib\.\w+\.hash|sha512_crypt\.hash)"
+        r"\(\s*b?[\"'](?P<secret>[^\"'\n]{3,})[\"']",
+        ("crypt", "hashpw", "passlib"),
+    ),
+    _rule(
+        "mongodb-password",
+        r"changeUserPassword\(\s*[\"'][^\"']+[\"']\s*,\s*[\"'](?P<secret>[^\"'\n]+)[\"']",
+        ("changeuserpassword",),
+    ),
+    _rule(
+        "sql-password",
+        r"(?i)\bset[ \t]+password[ \t]+for[ \t]+\S+[ \t]*=[ \t]*(?:password[ \t]*\([ \t]*)?"
+        r"'(?P<secret_sq>[^'\n]+)'",
+        ("password",),
+    ),
+    _rule(
+        "grub-password",
+        r"(?m)^[ \t]*password(?:_pbkdf2)?[ \t]+[\w.-]+[ \t]+(?P<secret>\S+)[ \t]*$",
+        ("password",),
+    ),
+    _rule(
+        "rclone-config-secret",
+        r"\brclone[ \t]+config[ \t]+(?:create|update)\b[^\n|;&]*?[ \t](?:pass|password|token"
+        r"|secret_access_key|client_secret|key)[ \t]+" + _VALUE,
+        ("rclone",),
+    ),
+    # WireGuard keys printed bare: `wg genkey`, `wg show wg0 private-key`.
+    _rule(
+        "wireguard-key",
+        r"(?m)\bwg[ \t]+(?:genkey|show[ \t]+\S+[ \t]+(?:private-key|preshared-keys))\b[^\n]*\n"
+        r"(?:\S*[ \t])?(?P<secret>[A-Za-z0-9+/]{42,43}=)[ \t]*$",
+        ("wg ",),
+    ),
+    _rule("ntfy-token", r"\b(?P<secret>tk_[a-z0-9]{29})\b", ("tk_",)),
+    _rule("healthchecks-ping-key", r"hc-ping\.com/(?P<secret>[\w-]{20,})", ("hc-ping",)),
+    _rule(
+        "url-signature",
+        r"[?&](?:sig|signature|X-Amz-Signature|X-Goog-Signature)=(?P<secret>[^&\s\"'<>]{16,})",
+        ("sig",),
+    ),
     # --- headers and URLs -------------------------------------------------------------------
     _rule(
         "authorization-header",
@@ -347,6 +407,12 @@ RULES: tuple[Rule, ...] = (
         r"|consul-token|nomad-token|auth-key|routing-key|registry-auth|gitlab-token|api-token)"
         r"[\"']?[ \t]*[:=][ \t]*[\"']?(?P<secret>[^\s\"',;]+)",
         ("x-",),
+    ),
+    _rule(
+        "api-key-header",
+        r"(?i)(?<![\w-])(?:private-token|api-key|apikey|api-token|auth-token)[\"']?[ \t]*:[ \t]*"
+        r"[\"']?(?P<secret>[^\s\"',;]+)",
+        ("private-token", "api-key", "apikey", "api-token", "auth-token"),
     ),
     _rule(
         "url-credentials",
@@ -419,7 +485,7 @@ RULES: tuple[Rule, ...] = (
         + value(bare=r"[^\s\"'`;|&()<>\\](?:[^\s\"'`;|&()\\]|\\.)*")
         + r"[ \t]*\|[ \t]*(?:(?:sudo|doas)\b[^\n|;&]*?[ \t]-[A-Za-z]*S[A-Za-z]*\b"
         r"|(?:(?:sudo|doas)(?:[ \t]+-[\w-]+)*[ \t]+)?(?:passwd|kinit|cryptsetup|smbpasswd|pdbedit"
-        r"|vncpasswd|realm|adcli|htpasswd[ \t]+-\w*i)\b"
+        r"|vncpasswd|realm|adcli|ipa|htpasswd[ \t]+-\w*i|zfs[ \t]+(?:load-key|create|change-key))\b"
         r"|[^\n|;&]*?(?:--password-stdin|--stdin|-passin[ \t]+stdin|--password-from-stdin)\b)",
         ("|",),
     ),
@@ -465,10 +531,19 @@ RULES: tuple[Rule, ...] = (
         r"(?i)\b(?:password|passwd|passphrase|passcode|pw|pwd|pin|secret|token|api key"
         r"|creds?|credentials)\b(?:[ \t]+(?:for|of|on|to)[ \t]+[\w.@/:-]+)?[ \t]*"
         r"(?:(?:(?:is|was|has been|have been|got|were|are)[ \t]+)?(?:changed|set|reset|updated"
-        r"|rotated)[ \t]+to|is now|now is|should be|will be|became|is|was|are|were|=|:|->)"
+        r"|rotated)[ \t]+to|is now|now is|should be|will be|became|is|was|are|were|=|:|->|→)"
         r"[ \t]*(?:now[ \t]+|still[ \t]+|just[ \t]+)?" + _PROSE_VALUE,
         ("pass", "pw", "pin", "secret", "token", "api key", "cred"),
         prose=True,
+    ),
+    # "log in as root with password X": no connector word, so the value must look the part.
+    _rule(
+        "prose-password",
+        r"(?i)\b(?:with|using|and|via|,)[ \t]+(?:the[ \t]+)?(?:password|passwd|pw|pwd|passphrase)"
+        r"[ \t]+" + _PROSE_VALUE,
+        ("pass", "pw"),
+        prose=True,
+        check=lambda v: bool(re.search(r"\d|[^\w\s]|[a-z][A-Z]", v)),
     ),
     # "the BMC is still admin / X", "root / calvin": a well-known account, a spaced slash.
     _rule(

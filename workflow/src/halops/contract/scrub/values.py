@@ -30,11 +30,12 @@ _REFERENCE_RE = re.compile(
     | `
     | ^%\w+%$ | %\(\w+\)[sd]      # %VAR% (cmd.exe), %(name)s (Python)
     | \{\{.*\}\} | \{%.*%\} | <%=? | \#\{.*\} | @\{.*\}   # Jinja/Go/ERB/Ruby/PowerShell
-    | ^(?:env|file|fd|stdin|keychain|keyring|vault|op|secret|secretref|ssm|arn):(?!//[^/])
+    | ^(?:env|file|fd|stdin|keychain|keyring|vault|op|secret|secretref|ssm|arn):
     | ^op://                      # 1Password references
     | ^ENC\[ | ^!vault            # sops / ansible-vault: encrypted, not the plaintext
     | ^![A-Za-z]+$                # YAML tags: `password: !ENV ${X}`, `!secret db_pw`
     | ^(?:lookup|getenv|os\.environ|process\.env|env)\b
+    | ^(?:Get|ConvertTo|ConvertFrom|Read|New|Import)-[A-Z]\w+$   # PowerShell cmdlets
     | ^(?:cat|pass|gopass|vault|op|security|secret-tool|bw|lpass|sops|doppler|aws|gcloud|az
         |kubectl|head|base64|jq|yq|keyring|systemd-creds)[ \t]+\S   # a command that prints it
     """
@@ -370,7 +371,7 @@ def is_passwordish(value: str, quoted: bool) -> bool:
     if not_a_secret(value):
         return False
     if quoted:
-        return True
+        return value == value.strip() and not value.startswith((";", ",", "&", "|"))
     lowered = value.lower()
     if lowered in _PROSE_STOPWORDS or re.search(r"(?:ed|ing|ly|able|ible)$", lowered):
         return _PASSWORDISH_SHAPE.search(value) is not None and not value.isalpha()
