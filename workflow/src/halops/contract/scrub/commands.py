@@ -616,15 +616,11 @@ POSITIONAL_RULES: tuple[PositionalRule, ...] = (
 )
 
 
-def _program_regex(names: Iterator[str]) -> re.Pattern[str]:
-    alternatives = "|".join(sorted({re.escape(name) for name in names}, key=len, reverse=True))
-    # A program name as a word of its own, possibly with a path (`/opt/dell/racadm`).
-    return re.compile(rf"(?<![\w.\-/$])(?:[\w.\-~]*/)*(?P<program>{alternatives})(?![\w\-.])")
-
-
-_ALL_PROGRAMS = _program_regex(
-    name for rule in (*OPTION_RULES, *POSITIONAL_RULES) for name in rule.programs
-)
+# Candidate program words: a word not glued to a preceding word (a path before it is fine:
+# `/opt/dell/srvadmin/sbin/racadm`). One C-level pass finds them; a set lookup picks the known
+# programs. (An alternation of 200 names in one regex was three times slower.)
+_CANDIDATE_RE = re.compile(r"(?<![\w.\-$])[A-Za-z0-9][\w.+-]*")
+_PROGRAMS = frozenset(name for rule in (*OPTION_RULES, *POSITIONAL_RULES) for name in rule.programs)
 _OPTION_RULES_BY_PROGRAM: dict[str, list[OptionRule]] = {}
 _POSITIONAL_RULES_BY_PROGRAM: dict[str, list[PositionalRule]] = {}
 for _rule in OPTION_RULES:
@@ -633,13 +629,6 @@ for _rule in OPTION_RULES:
 for _prule in POSITIONAL_RULES:
     for _name in _prule.programs:
         _POSITIONAL_RULES_BY_PROGRAM.setdefault(_name, []).append(_prule)
-# A cheap pre-test: only text naming one of the programs is tokenised at all.
-PROGRAM_NEEDLES = tuple(
-    sorted(
-        {name.lower() for name in _OPTION_RULES_BY_PROGRAM}
-        | {name.lower() for name in _POSITIONAL_RULES_BY_PROGRAM}
-    )
-)
 
 
 def _secret(
@@ -735,10 +724,10 @@ def _positional_spans(program: str, words: list[Word]) -> Iterator[Span]:
 
 def command_spans(text: str, lowered: str) -> Iterator[Span]:
     """Secrets in the command lines of known ops tools anywhere in ``text``."""
-    if not any(needle in lowered for needle in PROGRAM_NEEDLES):
-        return
-    for match in _ALL_PROGRAMS.finditer(text):
-        program = match.group("program")
-        words = _without_redirections(command_words(text, match.end()))
+    for match in _CANDIDATE_RE.finditer(text):
+        program = match.group().rstrip(".")
+        if program not in _PROGRAMS:
+            continue
+        words = _without_redirections(command_words(text, match.start() + len(program)))
         yield from _option_spans(program, words)
         yield from _positional_spans(program, words)

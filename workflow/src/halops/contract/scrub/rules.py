@@ -127,7 +127,9 @@ RULES: tuple[Rule, ...] = (
     # `DB_PASS=x`, `password = "x"`, `?token=x`, `Password=x;` (connection strings).
     _rule(
         "secret-assignment",
-        rf"(?i)(?<![\w-])[\w.-]*?{_KEYWORD}[ \t]*=[ \t]*{_VALUE}",
+        # Matched from the keyword on (the key's start does not matter, and a lazy prefix
+        # before it made this the costliest rule).
+        rf"(?i){_KEYWORD}[ \t]*=[ \t]*{_VALUE}",
         KEYWORD_NEEDLES,
     ),
     # YAML / INI / LDIF lines `db_password: x`, `userPassword:: e1NTSEF9...`; anchored on the
@@ -455,7 +457,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "aws-access-key-id",
         r"\b(?P<secret>(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA)[0-9A-Z]{16})\b",
-        (),
+        ("akia", "asia", "abia", "acca", "agpa", "aida", "aroa"),
     ),
     _rule(
         "aws-secret-access-key",
@@ -552,7 +554,7 @@ RULES: tuple[Rule, ...] = (
         r"|guest|cisco|ubnt|superuser|sysadmin|manager|maint|supervisor|support|debian|vagrant"
         r"|oracle|elastic|grafana|zabbix|nagios|icinga|proxmox|ceph|netbox)(?:@[\w.-]+)?"
         r"[ \t]+/[ \t]+" + _PROSE_PAIR_VALUE,
-        ("/",),
+        (" / ",),
         prose=True,
         check=_not_a_port,
         context=_CREDENTIAL_CONTEXT,
@@ -606,9 +608,20 @@ def secret_span(match: re.Match[str]) -> tuple[int, int, bool] | None:
     return match.start(), match.end(), False
 
 
+# Every needle is looked for once per text (a C-level substring search each); the rules then
+# only ask set questions. (One regex of all needles, or an `any()` per rule, was 5x slower.)
+_ALL_NEEDLES = tuple(sorted({n for rule in RULES for n in rule.needles}))
+_RULE_NEEDLES = tuple(frozenset(rule.needles) for rule in RULES)
+
+
+def needles_in(lowered: str) -> set[str]:
+    return {needle for needle in _ALL_NEEDLES if needle in lowered}
+
+
 def rule_spans(text: str, lowered: str) -> Iterator[Span]:
-    for rule in RULES:
-        if rule.needles and not any(needle in lowered for needle in rule.needles):
+    present = needles_in(lowered)
+    for rule, needles in zip(RULES, _RULE_NEEDLES, strict=True):
+        if needles and needles.isdisjoint(present):
             continue
         for match in rule.pattern.finditer(text):
             found = secret_span(match)
