@@ -639,7 +639,7 @@ def _secret(
     if piece is None:
         return None
     secret = value[piece[0] : piece[1]]
-    if not_a_secret(secret) or secret in defaults:
+    if not_a_secret(secret, code=False) or secret in defaults:
         return None
     return rule_id, start + piece[0], start + piece[1]
 

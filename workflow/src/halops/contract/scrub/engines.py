@@ -62,7 +62,16 @@ def detect_secrets_plugins() -> tuple[Any, ...]:
     return tuple(cls() for cls in sorted(chosen, key=lambda c: c.__name__))
 
 
+# `"request-id" => ["req_011CY..."]`, `trace_id: ...`: identifiers, however random they look.
+_ID_KEY_BEFORE_RE = re.compile(
+    r"(?i)[\w-]*(?:[_-]id|uuid|guid|nonce|etag|checksum|digest)\\?[\"']?\s*(?:=>|[:=])\s*\[?"
+    r"\s*\\?[\"']?$"
+)
+
+
 def _is_content_hash(value: str, line: str, start: int) -> bool:
+    if _ID_KEY_BEFORE_RE.search(line[max(0, start - 40) : start]):
+        return True
     if _HASH_PREFIX_RE.search(line[max(0, start - 8) : start]):
         return True
     hexadecimal = re.fullmatch(r"[0-9a-fA-F]+", value) is not None

@@ -40,6 +40,8 @@ class Rule:
     defaults: frozenset[str] = frozenset()
     # Prose: a plain word (letters only) counts only when its line also matches this.
     context: re.Pattern[str] | None = None
+    # The value may be a code expression (`password = args.password`), not the secret itself.
+    code: bool = False
 
 
 def _rule(
@@ -123,6 +125,7 @@ RULES: tuple[Rule, ...] = (
         rf"(?<![\w-])--?(?!-){_FLAG_PREFIXES}[A-Za-z]?[a-z0-9_-]*?(?i:{_KEYWORD})"
         rf"(?:=|[ \t]+(?!-)){_VALUE}",
         KEYWORD_NEEDLES,
+        code=True,
     ),
     # `DB_PASS=x`, `password = "x"`, `?token=x`, `Password=x;` (connection strings).
     _rule(
@@ -131,6 +134,7 @@ RULES: tuple[Rule, ...] = (
         # before it made this the costliest rule).
         rf"(?i){_KEYWORD}[ \t]*=[ \t]*{_VALUE}",
         KEYWORD_NEEDLES,
+        code=True,
     ),
     # YAML / INI / LDIF lines `db_password: x`, `userPassword:: e1NTSEF9...`; anchored on the
     # line so that prose ("Password: see the vault entry") is left to the prose rules.
@@ -139,12 +143,14 @@ RULES: tuple[Rule, ...] = (
         rf"(?im)^[ \t]*(?:-[ \t]+)?[\"']?[\w.-]*?{_KEYWORD}[\"']?[ \t]*:{{1,2}}[ \t]*{_LINE_VALUE}"
         r"[ \t]*,?[ \t]*(?:#.*)?$",
         KEYWORD_NEEDLES,
+        code=True,
     ),
     # JSON / Python dict entries on one line: `{"password": "x", ...}`.
     _rule(
         "secret-json",
         rf"""(?i)["'][\w.-]*?{_KEYWORD}["'][ \t]*:[ \t]*{value(bare=r"(?!)")}""",
         KEYWORD_NEEDLES,
+        code=True,
     ),
     # `requirepass x`, `masterauth x` (redis.conf, `CONFIG SET requirepass x`).
     _rule(
@@ -154,9 +160,15 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "redis-password",
-        r"(?im)^(?:\S*:\d+(?:\[\d+\])?>[ \t]*|[ \t]*)(?:config[ \t]+set[ \t]+)?"
-        rf"(?:requirepass|masterauth|auth)[ \t]+(?:[\w.-]+[ \t]+)?{_VALUE}[ \t]*$",
-        ("requirepass", "masterauth", "auth"),
+        rf"(?im)^[ \t]*(?:requirepass|masterauth)[ \t]+{_VALUE}[ \t]*$",
+        ("requirepass", "masterauth"),
+    ),
+    # `AUTH x` / `AUTH user x` typed at a redis-cli prompt (`127.0.0.1:6379>`); a bare `auth`
+    # line is PAM's (`auth required pam_unix.so`).
+    _rule(
+        "redis-password",
+        rf"(?im)^\S*:\d+(?:\[\d+\])?>[ \t]*auth[ \t]+(?:[\w.-]+[ \t]+)?{_VALUE}[ \t]*$",
+        ("auth",),
     ),
     # SQL: `IDENTIFIED BY 'x'`, `PASSWORD 'x'`, `SET PASSWORD = PASSWORD('x')`.
     _rule(
@@ -638,6 +650,7 @@ def rule_spans(text: str, lowered: str) -> Iterator[Span]:
                 continue
             if rule.context and secret.isalpha() and not rule.context.search(_line(text, start)):
                 continue
-            if not rule.prose and not_a_secret(secret):
+            # A quoted value is a literal string, never a code expression.
+            if not rule.prose and not_a_secret(secret, rule.code and not quoted):
                 continue
             yield rule.id, start, end

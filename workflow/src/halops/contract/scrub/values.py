@@ -42,7 +42,7 @@ _REFERENCE_RE = re.compile(
 )
 # `args.password`, `self.cfg.token`, `settings.DB_PASSWORD`: attribute paths in code.
 # Each part snake_case, camelCase or a CONSTANT: `hvs.CAESIk8...` (a Vault token) is not one.
-_IDENTIFIER = r"(?:[a-z_][a-z0-9_]*|[a-z]+(?:[A-Z][a-z0-9]*)+|[A-Z_][A-Z0-9_]*)"
+_IDENTIFIER = r"(?:[a-z_][a-z0-9_]*|[a-z]+(?:[A-Z][a-z]+)+|[A-Z_][A-Z0-9_]*)"
 _DOTTED_NAME_RE = re.compile(rf"^{_IDENTIFIER}(?:\.{_IDENTIFIER})+$")
 # `db_password`, `api_token`, `dbPassword`: a variable named after a secret, not the secret.
 _SECRET_NAMED_IDENTIFIER_RE = re.compile(
@@ -162,10 +162,14 @@ _PATH_RE = re.compile(
 )
 
 
-def is_reference(value: str) -> bool:
-    """A variable, command substitution, template or code expression: where a secret is."""
+def is_reference(value: str, code: bool = True) -> bool:
+    """A variable, command substitution or template: where a secret is. With ``code``, also an
+    expression (`args.password`, `getpass()`, `db_password`); after a tool's password option
+    (`racadm -p a.b`) such a shape is just the password."""
     if _REFERENCE_RE.search(value):
         return True
+    if not code:
+        return False
     if _DOTTED_NAME_RE.match(value) or _CALL_RE.match(value):
         return True
     return bool(_SECRET_NAMED_IDENTIFIER_RE.match(value) and _SECRET_WORD_RE.search(value))
@@ -199,13 +203,17 @@ def looks_like_path(value: str) -> bool:
     return bool(_PATH_RE.match(value))
 
 
-def not_a_secret(value: str) -> bool:
-    """The shared filter: empty, a reference, a placeholder, a mask or a path."""
+def not_a_secret(value: str, code: bool = True) -> bool:
+    """The shared filter: empty, a reference, a placeholder, a mask or a path. ``code``: the
+    value may be a code expression (keyword assignments, catalogue hits), see is_reference."""
     value = value.strip()
     if len(value) < 3 or not re.search(r"\w", value):
         return True
     return (
-        is_redacted(value) or is_reference(value) or is_placeholder(value) or looks_like_path(value)
+        is_redacted(value)
+        or is_reference(value, code)
+        or is_placeholder(value)
+        or looks_like_path(value)
     )
 
 
@@ -368,8 +376,8 @@ _PASSWORDISH_SHAPE = re.compile(r"\d|[^\w\s]|[a-z][A-Z]|^[A-Z]{2,}\d*$")
 
 def is_passwordish(value: str, quoted: bool) -> bool:
     """In prose, does ``value`` read like a password rather than the next English word?"""
-    if not_a_secret(value):
-        return False
+    if not_a_secret(value) or re.match(r"(?i)^[a-z][\w+.-]*://", value):
+        return False  # a URL is where to get it (URLs with credentials have their own rules)
     if quoted:
         return value == value.strip() and not value.startswith((";", ",", "&", "|"))
     lowered = value.lower()
