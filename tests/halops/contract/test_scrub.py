@@ -452,6 +452,90 @@ def test_a_secret_in_random_surroundings_is_always_removed(
     assert scrub_text(result.text).text == result.text
 
 
+_LOWER_ALNUM = string.ascii_lowercase + string.digits
+_B64 = string.ascii_letters + string.digits + "+/"
+
+
+def _mixed(value: str) -> bool:
+    return sum(c.isdigit() for c in value) >= 2 and sum(c.isalpha() for c in value) >= 4
+
+
+# Secrets with a shape of their own: (kind, value strategy, template).
+SHAPED = [
+    (
+        "ceph-key",
+        st.text(_B64, min_size=36, max_size=36).map("AQ{}==".format),
+        '[client.admin]\n\tkey = {s}\n\tcaps mon = "allow *"',
+    ),
+    (
+        "ceph-key-bare",
+        st.text(_B64, min_size=36, max_size=36).map("AQ{}==".format),
+        "ceph auth get-key client.rbd\n{s}",
+    ),
+    (
+        "kubeadm-token",
+        st.tuples(
+            st.text(_LOWER_ALNUM, min_size=6, max_size=6),
+            st.text(_LOWER_ALNUM, min_size=16, max_size=16).filter(_mixed),
+        ).map(".".join),
+        "kubeadm join 10.20.0.10:6443 --token {s} --discovery-token-ca-cert-hash sha256:"
+        + "ab" * 32,
+    ),
+    (
+        "kubeadm-token-list",
+        st.tuples(
+            st.text(_LOWER_ALNUM, min_size=6, max_size=6),
+            st.text(_LOWER_ALNUM, min_size=16, max_size=16).filter(_mixed),
+        ).map(".".join),
+        "TOKEN                     TTL\n{s}   23h",
+    ),
+    (
+        "certificate-key",
+        st.text("0123456789abcdef", min_size=64, max_size=64).filter(_mixed),
+        "[upload-certs] Using certificate key:\n{s}",
+    ),
+    (
+        "k3s-token",
+        st.tuples(
+            st.text("0123456789abcdef", min_size=64, max_size=64),
+            st.text("0123456789abcdef", min_size=32, max_size=32).filter(_mixed),
+        ).map(lambda parts: f"K10{parts[0]}::server:{parts[1]}"),
+        "cat /var/lib/rancher/k3s/server/node-token\n{s}",
+    ),
+    (
+        "vault-token",
+        st.text(_ALNUM, min_size=24, max_size=90).filter(_password_like).map("hvs.{}".format),
+        "export VAULT_TOKEN={s}",
+    ),
+    (
+        "swarm-token",
+        st.tuples(
+            st.text(_LOWER_ALNUM, min_size=50, max_size=50),
+            st.text(_LOWER_ALNUM, min_size=25, max_size=25),
+        ).map(lambda parts: f"SWMTKN-1-{parts[0]}-{parts[1]}"),
+        "docker swarm join --token {s} 10.20.0.50:2377",
+    ),
+    (
+        "pager-routing-key",
+        st.text("0123456789abcdef", min_size=32, max_size=32).filter(_mixed),
+        "pagerduty_configs:\n- routing_key: {s}\n  severity: critical",
+    ),
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.sampled_from(range(len(SHAPED))), surrounding(), surrounding())
+def test_a_shaped_secret_in_random_surroundings_is_always_removed(
+    data: st.DataObject, index: int, before: str, after: str
+) -> None:
+    kind, values, template = SHAPED[index]
+    secret = data.draw(values)
+    text = "\n".join(part for part in (before, template.format(s=secret), after) if part)
+    result = scrub_text(text)
+    assert secret not in result.text, f"{kind}: {result.text!r}"
+    assert scrub_text(result.text).text == result.text
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(OPS_LINES, min_size=1, max_size=6))
 def test_ops_output_from_the_grammar_is_untouched(lines: list[str]) -> None:
