@@ -96,6 +96,23 @@ def _not_a_port(value: str) -> bool:
     return not value.isdigit()
 
 
+# An Authorization header with its scheme and nothing after it carries no secret.
+_AUTH_SCHEMES = frozenset(
+    [
+        "bearer",
+        "basic",
+        "token",
+        "bot",
+        "digest",
+        "apikey",
+        "ssws",
+        "negotiate",
+        "geniekey",
+        "key",
+        "sso-key",
+        "ntlm",
+    ]
+)
 KEYWORD_NEEDLES = (
     "pass",
     "pwd",
@@ -414,6 +431,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:(?:bearer|basic|token|bot|digest|apikey|ssws|negotiate|geniekey|key|sso-key)[ \t]+"
         r"|P[VB][ES]APIToken[= ])?(?:token=)?(?P<secret>[^\s\"',;]+)",
         ("authorization",),
+        check=lambda v: v.lower() not in _AUTH_SCHEMES,
     ),
     _rule(
         "api-key-header",
