@@ -149,6 +149,17 @@ def test_secret_repeated_elsewhere_is_redacted_everywhere() -> None:
     assert [f.line for f in result.findings] == [1, 2]
 
 
+def test_a_secret_revealed_by_redaction_is_found_in_the_same_pass() -> None:
+    # The key is found on line 2 and propagated to line 3, where it was glued to `helm`; only
+    # once it is a placeholder does `helm registry login -p` stand as a command of its own.
+    key = "3f8a1c5e7b9d2f4a6c8e0b1d3f5a7c9e2b4d6f8a0c1e3b5d7f9a2c4e6b8d0f1a"
+    text = f"Using certificate key:\n{key}\n{key}helm registry login h -u ci -p Hm3lRb8Zq"
+    result = scrub_text(text)
+    assert "Hm3lRb8Zq" not in result.text and key not in result.text
+    assert [text[f.start : f.end] for f in result.findings] == [key, key, "Hm3lRb8Zq"]
+    assert scrub_text(result.text).text == result.text
+
+
 def test_a_nul_byte_does_not_hide_what_follows_it() -> None:
     # The catalogue's engine reads a C string; what follows a NUL must still be scanned.
     token = "glpat-Rt4Yz1Vn7Hb2Jc5Gd6Sa9"

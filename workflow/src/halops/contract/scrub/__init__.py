@@ -43,6 +43,8 @@ _NEWLINE = re.compile("\n")
 # Below this length a value found once is not hunted for elsewhere in the text: `-P admin` must
 # not blank every "admin".
 PROPAGATE_MIN_CHARS = 8
+# Scrubbed text is scanned again until nothing new turns up; in practice one round suffices.
+MAX_RESCAN_ROUNDS = 3
 
 # (rule id, start, end) of one hit, offsets into the scanned text; internal only.
 Span = tuple[str, int, int]
@@ -152,12 +154,46 @@ def _outside_placeholders(text: str, spans: list[Span]) -> list[Span]:
 
 def spans_in(text: str, known_values: Iterable[tuple[str, str]] = ()) -> list[Span]:
     """Merged secret spans of ``text``; ``known_values`` are (rule, value) pairs found elsewhere
-    (another message of the same conversation) that are redacted here too."""
+    (another message of the same conversation) that are redacted here too.
+
+    Redacting can itself reveal a secret: `<hex>helm login -p X`, where the hex is a key found
+    elsewhere in the text, hides the `helm` command until the key becomes a placeholder. The
+    scrubbed text is therefore scanned again (a few rounds at most, and only when something
+    was found), so that scrubbing is a fixed point and the validation's re-scan stays quiet."""
     spans = _detected(text)
     spans += _propagate(text, spans)
     for rule, value in known_values:
         spans.extend((rule, m.start(), m.end()) for m in re.finditer(re.escape(value), text))
-    return _merge(spans)
+    spans = _merge(spans)
+    for _ in range(MAX_RESCAN_ROUNDS):
+        if not spans:
+            break
+        redacted = redact(text, spans)
+        extra = _detected(redacted)
+        extra = _outside_placeholders(redacted, extra + _propagate(redacted, extra))
+        if not extra:
+            break
+        spans = _merge([*spans, *_back_to_original(spans, extra)])
+    return spans
+
+
+def _back_to_original(spans: list[Span], found: list[Span]) -> list[Span]:
+    """Offsets of ``found`` (in ``redact(text, spans)``, never touching a placeholder) mapped
+    back into ``text``."""
+    ends: list[int] = []  # where each placeholder ends in the redacted text
+    shifts: list[int] = []  # how much longer the redacted text is after it
+    shift = 0
+    for rule, start, end in spans:
+        length = len(PLACEHOLDER.format(rule=rule))
+        ends.append(start + shift + length)
+        shift += length - (end - start)
+        shifts.append(shift)
+    mapped = []
+    for rule, start, end in found:
+        before = bisect.bisect_right(ends, start)  # placeholders wholly before this hit
+        offset = shifts[before - 1] if before else 0
+        mapped.append((rule, start - offset, end - offset))
+    return mapped
 
 
 def scan_text(text: str) -> list[Finding]:
