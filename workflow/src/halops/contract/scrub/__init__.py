@@ -45,6 +45,7 @@ _NEWLINE = re.compile("\n")
 PROPAGATE_MIN_CHARS = 8
 # Scrubbed text is scanned again until nothing new turns up; in practice one round suffices.
 MAX_RESCAN_ROUNDS = 3
+_SHELL_SYNTAX = frozenset("'\"`\\;|&()<>\n")
 
 # (rule id, start, end) of one hit, offsets into the scanned text; internal only.
 Span = tuple[str, int, int]
@@ -166,7 +167,7 @@ def spans_in(text: str, known_values: Iterable[tuple[str, str]] = ()) -> list[Sp
         spans.extend((rule, m.start(), m.end()) for m in re.finditer(re.escape(value), text))
     spans = _merge(spans)
     for _ in range(MAX_RESCAN_ROUNDS):
-        if not spans:
+        if not _glued(text, spans):
             break
         redacted = redact(text, spans)
         extra = _detected(redacted)
@@ -175,6 +176,18 @@ def spans_in(text: str, known_values: Iterable[tuple[str, str]] = ()) -> list[Sp
             break
         spans = _merge([*spans, *_back_to_original(spans, extra)])
     return spans
+
+
+def _glued(text: str, spans: list[Span]) -> bool:
+    """Can a redaction change what the rules see? When it cuts into a word (a word boundary
+    appears at the placeholder) or removes quotes or shell operators (the rest of the line is
+    read differently). `-p S3cret power` does neither and is not re-scanned."""
+    return any(
+        (start > 0 and text[start - 1].isalnum())
+        or (end < len(text) and text[end].isalnum())
+        or any(char in _SHELL_SYNTAX for char in text[start:end])
+        for _, start, end in spans
+    )
 
 
 def _back_to_original(spans: list[Span], found: list[Span]) -> list[Span]:
