@@ -40,6 +40,7 @@ _HASH_CONTEXT_RE = re.compile(
     r"|integrity|resolved|h1|md5|blake2b?|crc32|signature|object|blob|oid)\b"
 )
 _HASH_PREFIX_RE = re.compile(r"(?i)(?:sha\d+|md5|h1|blake2b?|sha3-\d+)[-:=]$")
+_HASHED_VALUE_RE = re.compile(r"(?i)(?:sha\d+|md5|blake2b?|sha3-\d+)[-:=]")  # sha512-<b64>
 _HEX_HASH_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
 _SECRET_WORD_RE = re.compile(r"(?i)pass|pwd|secret|token|api.?key|credential|auth")
 # detect-secrets sometimes reports only part of a token (GitHubTokenDetector yields the "ghp"
@@ -72,12 +73,14 @@ _ID_KEY_BEFORE_RE = re.compile(
 def _is_content_hash(value: str, line: str, start: int) -> bool:
     if _ID_KEY_BEFORE_RE.search(line[max(0, start - 40) : start]):
         return True
-    if _HASH_PREFIX_RE.search(line[max(0, start - 8) : start]):
+    if _HASH_PREFIX_RE.search(line[max(0, start - 8) : start]) or _HASHED_VALUE_RE.match(value):
         return True
+    # The words around the value, not the value itself (random base64 can spell "pwd").
+    around = line[:start] + " " + line[start + len(value) :]
     hexadecimal = re.fullmatch(r"[0-9a-fA-F]+", value) is not None
-    if hexadecimal and len(value) in _HEX_HASH_LENGTHS and not _SECRET_WORD_RE.search(line):
+    if hexadecimal and len(value) in _HEX_HASH_LENGTHS and not _SECRET_WORD_RE.search(around):
         return True
-    return _HASH_CONTEXT_RE.search(line) is not None and not _SECRET_WORD_RE.search(line)
+    return _HASH_CONTEXT_RE.search(around) is not None and not _SECRET_WORD_RE.search(around)
 
 
 def is_false_positive(value: str, line: str, start: int, has_secret: Callable[[str], bool]) -> bool:

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from halops.contract.scrub.values import is_passwordish, not_a_secret
+from halops.contract.scrub.values import OWN_MARKER_RE, is_passwordish, not_a_secret
 
 Span = tuple[str, int, int]
 
@@ -561,7 +561,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "prose-password",
         r"(?i)\b(?:password|passwd|passphrase|passcode|pw|pwd|pin|secret|token|api key"
-        r"|creds?|credentials)\b(?:[ \t]+(?:for|of|on|to)[ \t]+[\w.@/:-]+)?[ \t]*"
+        r"|creds?|credentials)\b(?:[ \t]+(?:for|of|on|to)[ \t]+[\w.@/-]+)?[ \t]*"
         r"(?:(?:(?:is|was|has been|have been|got|were|are)[ \t]+)?(?:changed|set|reset|updated"
         r"|rotated)[ \t]+to|is now|now is|should be|will be|became|is|was|are|were|=|:|->|→)"
         r"[ \t]*(?:now[ \t]+|still[ \t]+|just[ \t]+)?" + _PROSE_VALUE,
@@ -620,6 +620,10 @@ def _b64_prefix(value: str) -> bytes:
         return b""
 
 
+def _in_context(context: re.Pattern[str], text: str, offset: int) -> bool:
+    return context.search(OWN_MARKER_RE.sub("", _line(text, offset))) is not None
+
+
 def _line(text: str, offset: int) -> str:
     return text[
         text.rfind("\n", 0, offset) + 1 : (text.find("\n", offset) + 1 or len(text) + 1) - 1
@@ -666,7 +670,8 @@ def rule_spans(text: str, lowered: str) -> Iterator[Span]:
                 continue
             if rule.prose and not is_passwordish(secret, quoted):
                 continue
-            if rule.context and secret.isalpha() and not rule.context.search(_line(text, start)):
+            # Our own markers are not context: `<REDACTED:rdp-password>` says nothing here.
+            if rule.context and secret.isalpha() and not _in_context(rule.context, text, start):
                 continue
             # A quoted value is a literal string, never a code expression.
             if not rule.prose and not_a_secret(secret, rule.code and not quoted):
