@@ -19,7 +19,7 @@ from tests.conftest import REPO
 SECRETS = {
     "ipmi": "Bmc!Pass99",
     "pem_body": "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW",
-    "aws": "AKIAIOSFODNN7EXAMPLE",
+    "aws": "AKIA2E0A8F3B244C9986",  # fake; AWS' documented ...EXAMPLE keys are placeholders
     "url": "Pa55w0rdX",
     "meta": "MetaSecret99",
     "leak": "Leaky-Pass-77",

