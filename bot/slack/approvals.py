@@ -4,8 +4,9 @@ How the pieces meet: the agent's conversation thread calls `SlackApprovals.confi
 persists a pending approval (`ApprovalStore`), posts the Approve/Deny message and blocks on a
 `threading.Event`. A click arrives on a Bolt listener thread and calls `handle_click`, which
 checks the approver, changes the state with a compare-and-set and sets the event. The waiting
-thread wakes, reads the decided state and hands the agent its decision. The tool executors are
-wrapped (`ReportingExecutor`) so that the approved command's result lands on the message.
+thread wakes, reads the decided state and hands the agent its decision, which carries the
+approval's id; once the approved call has run, the conversation reports its outcome under that
+id (`report`) and the message shows it.
 
 Restart semantics (the chosen behaviour): a waiting conversation lives in process memory, so a
 restart loses it. On startup `recover()` marks every pending approval from before the restart
@@ -19,22 +20,19 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.agent.confirm import ApprovalDecision, ApprovalRequest
+from bot.agent.confirm import ApprovalDecision, ApprovalRequest, ApprovedRun
 from bot.safety.audit import AuditError, AuditLog
 from bot.slack.blocks import build_approval_blocks, build_approval_text, cut
 from bot.slack.config import ApprovalSettings
 from bot.slack.memory import ThreadKey
 from bot.slack.store import Approval, ApprovalStore, now
-from bot.tools.base import ToolExecutor, ToolResult
-from halops.contract.scrub import scrub_text
 
 log = logging.getLogger(__name__)
 
@@ -88,15 +86,6 @@ class ApproverPolicy:
         return members
 
 
-@dataclass(frozen=True)
-class Claim:
-    """The approval the current conversation thread may execute next, and for what call."""
-
-    approval_id: int
-    tool: str
-    arguments: Mapping[str, Any]
-
-
 class SlackApprovals:
     """A `Confirmer` for the agent plus the click, expiry and restart handling around it."""
 
@@ -117,7 +106,6 @@ class SlackApprovals:
         self._waiters: dict[int, threading.Event] = {}
         self._waiters_lock = threading.Lock()
         self._message_locks = [threading.Lock() for _ in range(MESSAGE_LOCKS)]
-        self._claims = threading.local()
         self._closing = False
 
     # --- the agent's side: propose and wait -------------------------------------------------
@@ -195,12 +183,11 @@ class SlackApprovals:
 
     def _decision(self, approval: Approval, request: ApprovalRequest) -> ApprovalDecision:
         if approval.state == "approved":
-            self._claims.current = Claim(approval.id, request.tool, dict(request.arguments))
-            return ApprovalDecision("approved", approval.decided_by)
+            return ApprovalDecision("approved", approval.decided_by, approval.id)
         if approval.state == "rejected":
-            return ApprovalDecision("denied", approval.decided_by)
+            return ApprovalDecision("denied", approval.decided_by, approval.id)
         # Expired, or cancelled (shutdown, unpostable message): nobody decided, nothing runs.
-        return ApprovalDecision("expired", None)
+        return ApprovalDecision("expired", None, approval.id)
 
     # --- the approver's side: clicks ---------------------------------------------------------
 
@@ -288,19 +275,14 @@ class SlackApprovals:
 
     # --- execution results -------------------------------------------------------------------
 
-    def claim(self, tool: str, arguments: Mapping[str, Any]) -> int | None:
-        """The approval this thread's next call of `tool` with `arguments` executes, once."""
-        current: Claim | None = getattr(self._claims, "current", None)
-        if current is None or current.tool != tool or dict(current.arguments) != dict(arguments):
-            return None
-        self._claims.current = None
-        return current.approval_id
-
-    def report(self, approval_id: int, result: ToolResult) -> None:
-        state = "executed" if result.ok else "failed"
-        output = cut(scrub_text(result.output).text.strip(), self.result_chars)
+    def report(self, run: ApprovedRun) -> None:
+        """The approved call's outcome on its message (the output arrives scrubbed)."""
+        approval_id = run.decision.approval_id
+        if approval_id is None:
+            return
+        output = cut(run.output.strip(), self.result_chars)
         self.store.transition(
-            approval_id, "approved", state, exit_status=result.exit_status, result=output
+            approval_id, "approved", run.outcome, exit_status=run.exit_status, result=output
         )
         self.refresh(approval_id)
         approval = self.store.get(approval_id)
@@ -308,14 +290,10 @@ class SlackApprovals:
             self._status(approval.conversation_id, "Working on it…")
 
     def finish_conversation(self, conversation_id: str) -> None:
-        """Approved but never executed (rate limit, crash): say so on the message."""
-        self._claims.current = None
+        """Approved but never reported (the turn crashed): say so on the message."""
         for approval in self.store.in_state("approved", conversation_id):
             if self.store.transition(approval.id, "approved", "not_run"):
                 self.refresh(approval.id)
-
-    def wrap_tools(self, tools: Mapping[str, ToolExecutor]) -> dict[str, ToolExecutor]:
-        return {name: ReportingExecutor(tool, self) for name, tool in tools.items()}
 
     def _status(self, conversation_id: str, text: str) -> None:
         if self.on_status is not None:
@@ -368,17 +346,3 @@ class SlackApprovals:
             )
         except AuditError as exc:
             log.error("audit event %s for approval %s refused: %s", kind, approval.id, exc)
-
-
-class ReportingExecutor:
-    """Wraps a tool so the approved call's (scrubbed) result is shown on its approval message."""
-
-    def __init__(self, inner: ToolExecutor, approvals: SlackApprovals) -> None:
-        self.inner, self.approvals, self.spec = inner, approvals, inner.spec
-
-    def execute(self, args: dict[str, Any], timeout_s: float, **kwargs: Any) -> ToolResult:
-        approval_id = self.approvals.claim(self.spec.name, args)
-        result: ToolResult = self.inner.execute(args, timeout_s, **kwargs)  # type: ignore[call-arg]
-        if approval_id is not None:
-            self.approvals.report(approval_id, result)
-        return result

@@ -17,7 +17,8 @@ from typing import Any, Protocol
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.agent.loop import AgentResult
+from bot.agent.confirm import ApprovalRequest
+from bot.agent.loop import AgentResult, Turn
 from bot.agent.model import ModelUnavailable
 from bot.slack.approvals import SlackApprovals
 from bot.slack.blocks import (
@@ -41,13 +42,13 @@ SEEN_EVENTS = 1000  # event ids remembered to drop Slack's retried deliveries
 
 
 class AgentRunner(Protocol):
-    def run(
+    def turn(
         self,
         request: str,
         history: list[dict[str, str]] | None = None,
         requester: str = "terminal",
         conversation_id: str | None = None,
-    ) -> AgentResult: ...
+    ) -> Turn: ...
 
 
 class RecentEvents:
@@ -121,16 +122,30 @@ class ConversationRunner:
     def _run_agent(self, key: ThreadKey, text: str, user: str) -> AgentResult | str:
         """The agent's result, or the text to tell the person when it failed."""
         history = self.memory.load(key, self.config.history_messages)
+        turn = self.agent.turn(
+            text, history=history, requester=user, conversation_id=key.conversation_id
+        )
         try:
-            return self.agent.run(
-                text, history=history, requester=user, conversation_id=key.conversation_id
-            )
+            return self._drive(turn)
         except ModelUnavailable:
             log.exception("model server unavailable in %s", key.conversation_id)
             return MODEL_DOWN_TEXT
         except Exception:  # any bug must reach the person as a message, not a silent thread
             log.exception("conversation %s failed", key.conversation_id)
             return FAILED_TEXT
+
+    def _drive(self, turn: Turn) -> AgentResult:
+        """Approval requests go to the Slack approvals; approved runs are reported there."""
+        try:
+            interaction = next(turn)
+            while True:
+                if isinstance(interaction, ApprovalRequest):
+                    interaction = turn.send(self.approvals.confirm(interaction))
+                else:
+                    self.approvals.report(interaction)
+                    interaction = turn.send(None)
+        except StopIteration as done:
+            return done.value
 
     def show_status(self, conversation_id: str, text: str) -> None:
         """Status hook for the approvals: the status message says what it waits for."""

@@ -60,5 +60,4 @@ def build_bot_deps(
 def hosted_agent(deps: AgentDeps, approvals: SlackApprovals) -> Agent:
     """The agent as the bot runs it: Slack approvals, results reported on the messages."""
     deps.confirmer = approvals
-    deps.tools = approvals.wrap_tools(deps.tools)
     return Agent(deps)

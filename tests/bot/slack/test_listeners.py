@@ -6,7 +6,6 @@ import time
 
 import pytest
 
-from bot.agent.loop import AgentResult
 from bot.agent.model import ModelUnavailable
 from bot.devtools import slack_standin as standin
 from bot.devtools.slack_standin import FORM, JSON
@@ -159,8 +158,9 @@ class BrokenAgent:
     def __init__(self, error: Exception) -> None:
         self.error = error
 
-    def run(self, request, history=None, requester="", conversation_id=None) -> AgentResult:
+    def turn(self, request, history=None, requester="", conversation_id=None):
         raise self.error
+        yield
 
 
 @pytest.mark.parametrize(
