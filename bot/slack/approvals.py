@@ -1,12 +1,13 @@
-"""The confirmation tier in Slack: post the request, wait for an authorised click, apply it once.
+"""The confirmation tier in Slack: post the request, park the conversation, apply a click once.
 
-How the pieces meet: the agent's conversation thread calls `SlackApprovals.confirm`, which
-persists a pending approval (`ApprovalStore`), posts the Approve/Deny message and blocks on a
-`threading.Event`. A click arrives on a Bolt listener thread and calls `handle_click`, which
-checks the approver, changes the state with a compare-and-set and sets the event. The waiting
-thread wakes, reads the decided state and hands the agent its decision, which carries the
-approval's id; once the approved call has run, the conversation reports its outcome under that
-id (`report`) and the message shows it.
+How the pieces meet: a conversation whose turn asks for approval calls `SlackApprovals.propose`
+with a `resume` callback. It persists a pending approval (`ApprovalStore`), posts the
+Approve/Deny message and returns at once: the conversation parks (no thread waits for the
+click). A click arrives on a Bolt listener thread and calls `handle_click`, which checks the
+approver and the message, changes the state with a compare-and-set and calls `resume` with
+the decision, which carries the approval's id; the conversation continues on a worker and,
+once the approved call has run, reports its outcome under that id (`report`). One thread
+(`DeadlineWatch`) expires requests nobody decided, which resumes them the same way.
 
 Restart semantics (the chosen behaviour): a waiting conversation lives in process memory, so a
 restart loses it. On startup `recover()` marks every pending approval from before the restart
@@ -18,9 +19,11 @@ way. Nothing approved before a restart ever runs after it.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,8 +41,6 @@ log = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "halops"  # the audit actor for expiry and cancellation
 MESSAGE_LOCKS = 64  # striped locks serialising the updates of one approval message
-
-StatusHook = Callable[[str, str], None]
 
 
 def iso(epoch: float) -> str:
@@ -86,8 +87,58 @@ class ApproverPolicy:
         return members
 
 
+class DeadlineWatch:
+    """Calls `expire(approval_id)` once each deadline has passed. One thread for every pending
+    request (a `threading.Timer` each would cost a thread per parked conversation); expiring
+    an already decided request changes nothing, so entries are never removed early."""
+
+    def __init__(self, expire: Callable[[int], object], clock: Callable[[], float] = now) -> None:
+        self._expire, self._clock = expire, clock
+        self._heap: list[tuple[float, int]] = []
+        self._cond = threading.Condition()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="halops-deadlines", daemon=True)
+        self._thread.start()
+
+    def add(self, deadline: float, approval_id: int) -> None:
+        with self._cond:
+            heapq.heappush(self._heap, (deadline, approval_id))
+            self._cond.notify()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()
+
+    def _next_due(self) -> int | None:
+        with self._cond:
+            while not self._stopped:
+                if self._heap and self._heap[0][0] <= self._clock():
+                    return heapq.heappop(self._heap)[1]
+                self._cond.wait(self._heap[0][0] - self._clock() if self._heap else None)
+            return None
+
+    def _run(self) -> None:
+        while (approval_id := self._next_due()) is not None:
+            try:
+                self._expire(approval_id)
+            except Exception:  # one failed update must not stop every later expiry
+                log.exception("could not expire approval %s", approval_id)
+
+
+Resume = Callable[[ApprovalDecision], None]
+
+
+@dataclass(frozen=True)
+class Parked:
+    """A conversation waiting for a decision on one approval."""
+
+    requester: str
+    resume: Resume
+
+
 class SlackApprovals:
-    """A `Confirmer` for the agent plus the click, expiry and restart handling around it."""
+    """The confirmation tier: propose, clicks, expiry, restart recovery, result reports."""
 
     def __init__(
         self,
@@ -101,34 +152,47 @@ class SlackApprovals:
     ) -> None:
         self.store, self.client, self.policy, self.audit = store, client, policy, audit
         self.timeout_s, self.result_chars, self.clock = settings.timeout_s, result_chars, clock
+        self.max_pending_per_user = settings.max_pending_per_user
         self.channel = settings.channel  # None: in the conversation's thread
-        self.on_status: StatusHook | None = None
-        self._waiters: dict[int, threading.Event] = {}
-        self._waiters_lock = threading.Lock()
+        self._parked: dict[int, Parked] = {}
+        self._parked_lock = threading.Lock()
         self._message_locks = [threading.Lock() for _ in range(MESSAGE_LOCKS)]
         self._closing = False
+        self._deadlines = DeadlineWatch(self.expire)
 
-    # --- the agent's side: propose and wait -------------------------------------------------
+    # --- the conversation's side: propose, then park ------------------------------------------
 
-    def confirm(self, request: ApprovalRequest) -> ApprovalDecision:
-        key = ThreadKey.parse(request.conversation_id)
-        approval = self._create(request, key)
-        event = threading.Event()
-        with self._waiters_lock:
-            self._waiters[approval.id] = event  # before posting: a fast click must find it
-        try:
-            self._audit(approval, "proposed", request.requester, expires_at=iso(approval.deadline))
-            if not self._post(approval):
-                self.cancel(approval.id, "the approval message could not be posted")
-            else:
-                self._status(request.conversation_id, "Waiting for an approver…")
-            decided = self._wait(approval, event)
-        finally:
-            with self._waiters_lock:
-                self._waiters.pop(approval.id, None)
-        if decided.state != "approved":  # when approved, report() says so after the run
-            self._status(request.conversation_id, "Working on it…")
-        return self._decision(decided, request)
+    def propose(self, request: ApprovalRequest, resume: Resume) -> ApprovalDecision | None:
+        """Post the request. None: a person decides, and `resume` is called exactly once with
+        the decision (click, expiry, cancellation, shutdown). Otherwise the decision at once:
+        the request was withheld (too many pending for the requester, shutting down) or its
+        message could not be posted."""
+        with self._parked_lock:
+            withheld = self._withheld_reason(request.requester)
+            if withheld is None:
+                approval = self._create(request, ThreadKey.parse(request.conversation_id))
+                # Parked before posting: a fast click must find it.
+                self._parked[approval.id] = Parked(request.requester, resume)
+        if withheld is not None:
+            self._audit_verdict(request.verdict_id, "cancelled", {"reason": withheld})
+            return ApprovalDecision("withheld", reason=withheld)
+        self._audit(approval, "proposed", request.requester, expires_at=iso(approval.deadline))
+        if not self._post(approval):
+            with self._parked_lock:
+                self._parked.pop(approval.id, None)
+            self._transition_to_cancelled(approval.id, "the approval message could not be posted")
+            return self._decision(approval.id)
+        self._deadlines.add(approval.deadline, approval.id)
+        return None
+
+    def _withheld_reason(self, requester: str) -> str | None:
+        """Under the parked lock: why no new request of `requester` may be posted now."""
+        if self._closing:
+            return "the bot is shutting down"
+        pending = sum(1 for p in self._parked.values() if p.requester == requester)
+        if pending >= self.max_pending_per_user:
+            return f"{pending} earlier requests of yours are still waiting for an approver"
+        return None
 
     def _create(self, request: ApprovalRequest, key: ThreadKey) -> Approval:
         created = self.clock()
@@ -164,30 +228,27 @@ class SlackApprovals:
         self.store.set_message(approval.id, str(response["ts"]))
         return True
 
-    def _wait(self, approval: Approval, event: threading.Event) -> Approval:
-        """Until decided, expired or shut down; the deadline is enforced here as well as on
-        clicks, so an unanswered request expires even if nobody ever clicks."""
-        while not event.is_set() and not self._closing:
-            remaining = approval.deadline - self.clock()
-            if remaining <= 0:
-                self.expire(approval.id)
-                break
-            event.wait(remaining)
-        current = self.store.get(approval.id)
-        assert current is not None
-        if current.state == "pending":  # woken by shutdown: nobody will decide now
-            self.cancel(approval.id, "the bot is shutting down")
-            current = self.store.get(approval.id)
-            assert current is not None
-        return current
-
-    def _decision(self, approval: Approval, request: ApprovalRequest) -> ApprovalDecision:
-        if approval.state == "approved":
-            return ApprovalDecision("approved", approval.decided_by, approval.id)
-        if approval.state == "rejected":
-            return ApprovalDecision("denied", approval.decided_by, approval.id)
+    def _decision(self, approval_id: int) -> ApprovalDecision:
+        approval = self.store.get(approval_id)
+        state = approval.state if approval is not None else "cancelled"
+        decided_by = approval.decided_by if approval is not None else None
+        if state == "approved":
+            return ApprovalDecision("approved", decided_by, approval_id)
+        if state == "rejected":
+            return ApprovalDecision("denied", decided_by, approval_id)
         # Expired, or cancelled (shutdown, unpostable message): nobody decided, nothing runs.
-        return ApprovalDecision("expired", None, approval.id)
+        return ApprovalDecision("expired", None, approval_id)
+
+    def _resume(self, approval_id: int) -> None:
+        """Hand the parked conversation its decision, once."""
+        with self._parked_lock:
+            parked = self._parked.pop(approval_id, None)
+        if parked is not None:
+            parked.resume(self._decision(approval_id))
+
+    def is_parked(self, approval_id: int) -> bool:
+        with self._parked_lock:
+            return approval_id in self._parked
 
     # --- the approver's side: clicks ---------------------------------------------------------
 
@@ -205,23 +266,19 @@ class SlackApprovals:
         if self.clock() >= approval.deadline:
             self.expire(approval_id)  # fail closed: a late click never runs anything
             return "This request has expired; nothing ran. Ask again if it is still needed."
-        with self._waiters_lock:
-            waiter = self._waiters.get(approval_id)
-        if waiter is None:
+        if not self.is_parked(approval_id):
             self.cancel(approval_id, "no conversation is waiting (the bot restarted)")
             return "The bot restarted and this conversation is gone; nothing ran. Ask again."
-        return self._decide(approval, user, approve, waiter)
+        return self._decide(approval, user, approve)
 
-    def _decide(
-        self, approval: Approval, user: str, approve: bool, waiter: threading.Event
-    ) -> str | None:
+    def _decide(self, approval: Approval, user: str, approve: bool) -> str | None:
         state = "approved" if approve else "rejected"
         if not self.store.transition(
             approval.id, "pending", state, decided_by=user, decided_at=self.clock()
         ):
             return "Someone else decided this request first; nothing more happens."
         self._audit(approval, state, user)
-        waiter.set()  # wake the conversation first: the message update is not on the path
+        self._resume(approval.id)  # the conversation first: the message update is not on its path
         self.refresh(approval.id)
         return None
 
@@ -231,23 +288,22 @@ class SlackApprovals:
         if not self.store.transition(approval_id, "pending", "expired"):
             return False
         self._audit_id(approval_id, "expired", SYSTEM_ACTOR)
-        self._wake(approval_id)
+        self._resume(approval_id)
         self.refresh(approval_id)
         return True
 
     def cancel(self, approval_id: int, reason: str) -> bool:
+        if not self._transition_to_cancelled(approval_id, reason):
+            return False
+        self._resume(approval_id)
+        return True
+
+    def _transition_to_cancelled(self, approval_id: int, reason: str) -> bool:
         if not self.store.transition(approval_id, "pending", "cancelled"):
             return False
         self._audit_id(approval_id, "cancelled", SYSTEM_ACTOR, {"reason": reason})
-        self._wake(approval_id)
         self.refresh(approval_id)
         return True
-
-    def _wake(self, approval_id: int) -> None:
-        with self._waiters_lock:
-            waiter = self._waiters.get(approval_id)
-        if waiter is not None:
-            waiter.set()
 
     def recover(self) -> list[int]:
         """At startup: no pending approval from before survives as executable (module doc)."""
@@ -260,18 +316,19 @@ class SlackApprovals:
             changed += [approval.id] if done else []
         for approval in self.store.in_state("approved"):
             # Approved, but the result never came back: it may or may not have run.
-            if self.store.transition(approval.id, "approved", "interrupted"):
-                self.refresh(approval.id)
+            if self.interrupted(approval.id):
                 changed.append(approval.id)
         return changed
 
     def shutdown(self) -> None:
-        """Wake every waiting conversation; their requests are cancelled, nothing runs."""
-        self._closing = True
-        with self._waiters_lock:
-            waiters = list(self._waiters.values())
-        for event in waiters:
-            event.set()
+        """Cancel every parked request (their conversations are told); nothing runs."""
+        with self._parked_lock:
+            self._closing = True
+            parked = list(self._parked)
+        self._deadlines.stop()
+        for approval_id in parked:
+            self.cancel(approval_id, "the bot is shutting down")
+            self._resume(approval_id)  # also when it was no longer pending (another process)
 
     # --- execution results -------------------------------------------------------------------
 
@@ -285,19 +342,13 @@ class SlackApprovals:
             approval_id, "approved", run.outcome, exit_status=run.exit_status, result=output
         )
         self.refresh(approval_id)
-        approval = self.store.get(approval_id)
-        if approval is not None:
-            self._status(approval.conversation_id, "Working on it…")
 
-    def finish_conversation(self, conversation_id: str) -> None:
-        """Approved but never reported (the turn crashed): say so on the message."""
-        for approval in self.store.in_state("approved", conversation_id):
-            if self.store.transition(approval.id, "approved", "not_run"):
-                self.refresh(approval.id)
-
-    def _status(self, conversation_id: str, text: str) -> None:
-        if self.on_status is not None:
-            self.on_status(conversation_id, text)
+    def interrupted(self, approval_id: int) -> bool:
+        """Approved, but its outcome never came back (a crash, a restart): it may have run."""
+        if not self.store.transition(approval_id, "approved", "interrupted"):
+            return False
+        self.refresh(approval_id)
+        return True
 
     # --- the message and the audit log -------------------------------------------------------
 
@@ -333,16 +384,24 @@ class SlackApprovals:
         expires_at: str | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        if self.audit is None or not approval.verdict_id:
-            return
         where = {"approval_id": approval.id, "channel": approval.channel}
+        self._audit_verdict(
+            approval.verdict_id, kind, {**where, **(detail or {})}, actor, expires_at
+        )
+
+    def _audit_verdict(
+        self,
+        verdict_id: int,
+        kind: str,
+        detail: dict[str, Any],
+        actor: str = SYSTEM_ACTOR,
+        expires_at: str | None = None,
+    ) -> None:
+        if self.audit is None or not verdict_id:
+            return
         try:
             self.audit.record_event(
-                approval.verdict_id,
-                kind,
-                actor=actor,
-                expires_at=expires_at,
-                detail={**where, **(detail or {})},
+                verdict_id, kind, actor=actor, expires_at=expires_at, detail=detail
             )
         except AuditError as exc:
-            log.error("audit event %s for approval %s refused: %s", kind, approval.id, exc)
+            log.error("audit event %s for verdict %s refused: %s", kind, verdict_id, exc)

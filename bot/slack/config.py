@@ -27,6 +27,7 @@ class ApprovalSettings:
     allow_self_approval: bool
     timeout_s: float
     group_cache_s: float
+    max_pending_per_user: int
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class BotConfig:
                 allow_self_approval=approvals["allow_self_approval"],
                 timeout_s=float(approvals["timeout_s"]),
                 group_cache_s=float(approvals["group_cache_s"]),
+                max_pending_per_user=approvals["max_pending_per_user"],
             ),
             history_messages=data["conversation"]["history_messages"],
             workers=data["conversation"]["workers"],

@@ -1,23 +1,36 @@
-"""One conversation turn in a thread: status message, agent run, answer blocks, memory.
+"""Conversations in threads: status message, the agent's turn, approvals, answer, memory.
 
-Conversations run on this module's own thread pool, not on Bolt's listener executor: a
-conversation can block for up to the approval timeout inside `confirm()`, and Bolt's executor
-(5 threads by default) also runs the click listeners that would wake it. Sharing it would let
-five waiting conversations starve the very clicks they wait for.
+A conversation runs on a worker only while it has work (a model call, a command). When its
+turn asks for an approval it parks: the turn (a generator, `Agent.turn`) is kept in memory and
+the worker is free; the click or the deadline resumes it on a worker with the decision. So
+pending approvals never hold workers, and an approver's own question is answered while eight
+requests wait for them.
+
+Turns of one Slack thread run one after another (a per-thread queue), so memory stays in
+order; a follow-up in a thread whose turn is parked waits for that turn, holding no worker.
+
+The workers are daemon threads of our own (`WorkerPool`), not a `ThreadPoolExecutor`, whose
+threads the interpreter joins at exit: a model call in flight must not keep the bot alive
+after SIGTERM. Nothing is lost by not waiting: the audit log and the approval store are
+written before and after each command, and a restart marks an approved command whose result
+never came back as `interrupted`.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
-from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.agent.confirm import ApprovalRequest
+from bot.agent.confirm import ApprovalDecision, ApprovedRun
 from bot.agent.loop import AgentResult, Turn
 from bot.agent.model import ModelUnavailable
 from bot.slack.approvals import SlackApprovals
@@ -33,22 +46,14 @@ from bot.slack.memory import ThreadKey, ThreadMemory
 log = logging.getLogger(__name__)
 
 WORKING_TEXT = "Working on it…"
+WAITING_TEXT = "Waiting for an approver…"
 MODEL_DOWN_TEXT = (
     "The model server did not answer, so I could not finish. Try again in a minute; "
     "`/halops status` shows whether it is up."
 )
 FAILED_TEXT = "Something went wrong on my side and I could not finish; the bot's log has details."
+STOPPED_TEXT = "The bot stopped before this request was decided; nothing ran. Ask again later."
 SEEN_EVENTS = 1000  # event ids remembered to drop Slack's retried deliveries
-
-
-class AgentRunner(Protocol):
-    def turn(
-        self,
-        request: str,
-        history: list[dict[str, str]] | None = None,
-        requester: str = "terminal",
-        conversation_id: str | None = None,
-    ) -> Turn: ...
 
 
 class RecentEvents:
@@ -71,6 +76,74 @@ class RecentEvents:
             return True
 
 
+class AgentRunner(Protocol):
+    def turn(
+        self,
+        request: str,
+        history: list[dict[str, str]] | None = None,
+        requester: str = "terminal",
+        conversation_id: str | None = None,
+    ) -> Turn: ...
+
+
+class WorkerPool:
+    """A fixed number of daemon threads taking jobs from a queue (see the module doc)."""
+
+    def __init__(self, workers: int, name: str) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]] | None]
+        self._jobs = queue.SimpleQueue()
+        self._closed = False
+        self._threads = [
+            threading.Thread(target=self._work, name=f"{name}-{n}", daemon=True)
+            for n in range(workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, job: Callable[..., Any], *args: Any) -> bool:
+        """Queue `job(*args)`; False once the pool is shut down (the job is dropped)."""
+        if self._closed:
+            return False
+        self._jobs.put((job, args))
+        return True
+
+    def _work(self) -> None:
+        while (item := self._jobs.get()) is not None:
+            job, args = item
+            try:
+                job(*args)
+            except Exception:  # a job's exception would vanish with the thread: log it
+                log.exception("%s failed", getattr(job, "__name__", "job"))
+
+    def shutdown(self, timeout_s: float) -> bool:
+        """Stop taking jobs; wait up to `timeout_s` for running ones. True if all finished."""
+        self._closed = True
+        for _ in self._threads:
+            self._jobs.put(None)
+        deadline = threading.Event()
+        timer = threading.Timer(timeout_s, deadline.set)
+        timer.daemon = True
+        timer.start()
+        for thread in self._threads:
+            while thread.is_alive() and not deadline.is_set():
+                thread.join(0.05)
+        timer.cancel()
+        return not any(thread.is_alive() for thread in self._threads)
+
+
+@dataclass
+class Conversation:
+    """One turn in one thread, from the question to the answer (possibly parked meanwhile)."""
+
+    key: ThreadKey
+    text: str
+    user: str
+    status_ts: str | None = None
+    turn: Turn | None = None
+    approved: int | None = None  # approval id approved but whose outcome is not reported yet
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
 class ConversationRunner:
     def __init__(
         self,
@@ -82,83 +155,132 @@ class ConversationRunner:
     ) -> None:
         self.client, self.agent, self.memory, self.approvals = client, agent, memory, approvals
         self.config = config
-        self.pool = ThreadPoolExecutor(config.workers, thread_name_prefix="halops-conversation")
-        self._thread_locks: dict[ThreadKey, threading.Lock] = {}
-        self._status: dict[str, str] = {}  # conversation id -> ts of its status message
+        self.pool = WorkerPool(config.workers, "halops-conversation")
+        self._threads: dict[ThreadKey, deque[Conversation]] = {}  # head: the active turn
         self._guard = threading.Lock()
+        self._closing = False
 
-    def submit(self, key: ThreadKey, text: str, user: str) -> Future[None]:
-        return self.pool.submit(self._converse_logged, key, text, user)
+    def submit(self, key: ThreadKey, text: str, user: str) -> None:
+        """Queue a turn in `key`'s thread; it starts when the thread's earlier turns are done."""
+        conversation = Conversation(key, text, user)
+        with self._guard:
+            waiting = self._threads.setdefault(key, deque())
+            waiting.append(conversation)
+            first = len(waiting) == 1
+        if first:
+            self.pool.submit(self._start, conversation)
 
-    def _converse_logged(self, key: ThreadKey, text: str, user: str) -> None:
-        # A pool thread's exception would vanish into an unread Future; log it instead.
-        try:
-            self.converse(key, text, user)
-        except Exception:
-            log.exception("conversation %s: could not talk to Slack", key.conversation_id)
-            raise
-
-    def shutdown(self) -> None:
+    def shutdown(self, grace_s: float = 3.0) -> None:
+        """Cancel parked approvals (their threads are told), then wait `grace_s` at most."""
+        self._closing = True
         self.approvals.shutdown()
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        if not self.pool.shutdown(grace_s):
+            log.warning("conversations still running at shutdown are abandoned")
 
-    def converse(self, key: ThreadKey, text: str, user: str) -> None:
-        """One turn. Turns of one thread run one after another, so memory stays in order."""
-        with self._lock_for(key):
-            status_ts = self._post(key, build_status_blocks(WORKING_TEXT), WORKING_TEXT)
-            self._status[key.conversation_id] = status_ts
+    # --- one turn ------------------------------------------------------------------------------
+
+    def _start(self, conversation: Conversation) -> None:
+        try:
+            key = conversation.key
+            conversation.status_ts = self._post(
+                key, build_status_blocks(WORKING_TEXT), WORKING_TEXT
+            )
+            history = self.memory.load(key, self.config.history_messages)
+            conversation.turn = self.agent.turn(
+                conversation.text,
+                history=history,
+                requester=conversation.user,
+                conversation_id=key.conversation_id,
+            )
+        except Exception:
+            log.exception("conversation %s could not start", conversation.key.conversation_id)
+            self._next_in_thread(conversation)
+            raise
+        self._advance(conversation, None)
+
+    def _advance(self, conversation: Conversation, answer: ApprovalDecision | None) -> None:
+        """Run the turn until it ends or parks at an approval (then return: no thread waits)."""
+        with conversation.lock:  # a fast click cannot resume a turn that is still parking
+            result: AgentResult | str | None
             try:
-                result = self._run_agent(key, text, user)
-            finally:
-                self._status.pop(key.conversation_id, None)
-                self.approvals.finish_conversation(key.conversation_id)
-            if isinstance(result, str):
-                return self._replace(key, status_ts, [build_error_blocks(result)])
-            self.memory.append(key, "user", text)
-            self.memory.append(key, "assistant", result.answer)
-            messages = build_answer_messages(result.answer, result.steps, self.config.formatting)
-            self._replace(key, status_ts, messages)
+                result = self._run_until_parked(conversation, answer)
+            except ModelUnavailable:
+                log.exception("model server unavailable in %s", conversation.key.conversation_id)
+                result = MODEL_DOWN_TEXT
+            except Exception:  # any bug must reach the person as a message, not a silent thread
+                log.exception("conversation %s failed", conversation.key.conversation_id)
+                result = FAILED_TEXT
+        if result is not None:
+            self._finish(conversation, result)
 
-    def _run_agent(self, key: ThreadKey, text: str, user: str) -> AgentResult | str:
-        """The agent's result, or the text to tell the person when it failed."""
-        history = self.memory.load(key, self.config.history_messages)
-        turn = self.agent.turn(
-            text, history=history, requester=user, conversation_id=key.conversation_id
-        )
+    def _run_until_parked(
+        self, conversation: Conversation, answer: ApprovalDecision | None
+    ) -> AgentResult | None:
+        """The turn's result, or None once it is parked at an approval."""
+        turn = conversation.turn
+        assert turn is not None
         try:
-            return self._drive(turn)
-        except ModelUnavailable:
-            log.exception("model server unavailable in %s", key.conversation_id)
-            return MODEL_DOWN_TEXT
-        except Exception:  # any bug must reach the person as a message, not a silent thread
-            log.exception("conversation %s failed", key.conversation_id)
-            return FAILED_TEXT
-
-    def _drive(self, turn: Turn) -> AgentResult:
-        """Approval requests go to the Slack approvals; approved runs are reported there."""
-        try:
-            interaction = next(turn)
+            interaction = turn.send(answer)
             while True:
-                if isinstance(interaction, ApprovalRequest):
-                    interaction = turn.send(self.approvals.confirm(interaction))
-                else:
+                if isinstance(interaction, ApprovedRun):
                     self.approvals.report(interaction)
+                    conversation.approved = None
                     interaction = turn.send(None)
+                    continue
+                resume = partial(self._resume, conversation)
+                decision = self.approvals.propose(interaction, resume)
+                if decision is None:
+                    self._set_status(conversation, WAITING_TEXT)
+                    return None
+                interaction = turn.send(decision)
         except StopIteration as done:
             return done.value
 
-    def show_status(self, conversation_id: str, text: str) -> None:
-        """Status hook for the approvals: the status message says what it waits for."""
-        status_ts = self._status.get(conversation_id)
-        if status_ts is not None:
-            key = ThreadKey.parse(conversation_id)
-            self._update(key, status_ts, build_status_blocks(text), text)
+    def _resume(self, conversation: Conversation, decision: ApprovalDecision) -> None:
+        """Called by the approvals (click, expiry, cancellation) on whichever thread decided."""
+        if decision.outcome == "approved":
+            conversation.approved = decision.approval_id
+        if self._closing or not self.pool.submit(self._continue, conversation, decision):
+            self._set_status(conversation, STOPPED_TEXT)
+
+    def _continue(self, conversation: Conversation, decision: ApprovalDecision) -> None:
+        self._set_status(conversation, WORKING_TEXT)
+        self._advance(conversation, decision)
+
+    def _finish(self, conversation: Conversation, result: AgentResult | str) -> None:
+        try:
+            if conversation.approved is not None:  # the turn broke between approval and report
+                self.approvals.interrupted(conversation.approved)
+            self._reply(conversation, result)
+        finally:
+            self._next_in_thread(conversation)
+
+    def _reply(self, conversation: Conversation, result: AgentResult | str) -> None:
+        key, status_ts = conversation.key, conversation.status_ts
+        assert status_ts is not None
+        if isinstance(result, str):
+            return self._replace(key, status_ts, [build_error_blocks(result)])
+        self.memory.append(key, "user", conversation.text)
+        self.memory.append(key, "assistant", result.answer)
+        messages = build_answer_messages(result.answer, result.steps, self.config.formatting)
+        self._replace(key, status_ts, messages)
+
+    def _next_in_thread(self, conversation: Conversation) -> None:
+        with self._guard:
+            waiting = self._threads.get(conversation.key)
+            if waiting and waiting[0] is conversation:
+                waiting.popleft()
+            following = waiting[0] if waiting else None
+            if waiting is not None and not waiting:
+                del self._threads[conversation.key]
+        if following is not None:
+            self.pool.submit(self._start, following)
 
     # --- Slack calls ---------------------------------------------------------------------------
 
-    def _lock_for(self, key: ThreadKey) -> threading.Lock:
-        with self._guard:
-            return self._thread_locks.setdefault(key, threading.Lock())
+    def _set_status(self, conversation: Conversation, text: str) -> None:
+        if conversation.status_ts is not None:
+            self._update(conversation.key, conversation.status_ts, build_status_blocks(text), text)
 
     def _post(self, key: ThreadKey, blocks: list[dict[str, Any]], text: str) -> str:
         response = self.client.chat_postMessage(

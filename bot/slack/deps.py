@@ -53,7 +53,6 @@ def build_bot_deps(
     approvals.recover()
     agent = make_agent(approvals)
     conversations = ConversationRunner(client, agent, ThreadMemory(db_path), approvals, config)
-    approvals.on_status = conversations.show_status
     return BotDeps(config, client, conversations, approvals, audit)
 
 

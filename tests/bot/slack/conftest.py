@@ -153,13 +153,13 @@ def is_approval_post(call: Call, thread_ts: str) -> bool:
     )
 
 
-def bot_config(**approvals: Any) -> BotConfig:
+def bot_config(workers: int | None = None, **approvals: Any) -> BotConfig:
     cfg = load_bot_config(REPO / "config" / "bot.yaml")
     settings = replace(
         cfg.approvals,
         **{"approvers": frozenset({ONCALL}), "approver_groups": ("SONCALL",), **approvals},
     )
-    return replace(cfg, approvals=settings)
+    return replace(cfg, approvals=settings, workers=workers or cfg.workers)
 
 
 def start_bot(
@@ -168,6 +168,7 @@ def start_bot(
     scripts: dict[str, list[str]],
     monkeypatch: pytest.MonkeyPatch,
     agent: Any = None,
+    workers: int | None = None,
     **approvals: Any,
 ) -> Bot:
     monkeypatch.setenv("SLACK_API_URL", slack.api_url)
@@ -190,7 +191,7 @@ def start_bot(
         )
         return hosted_agent(deps, approvals_)
 
-    deps = build_bot_deps(bot_config(**approvals), client, make_agent, db, audit)
+    deps = build_bot_deps(bot_config(workers, **approvals), client, make_agent, db, audit)
     app = build_app(deps, SECRET, token_verification_enabled=False)
     server = SlackHTTPServer(app, "127.0.0.1", 0).__enter__()
     return Bot(slack, deps, server, audit, tools, model)
@@ -213,8 +214,14 @@ def make_bot(slack, tmp_path, monkeypatch) -> Iterator[Any]:
     """make_bot(scripts, **approval settings) -> Bot; every bot is stopped after the test."""
     bots: list[Bot] = []
 
-    def make(scripts: dict[str, list[str]], agent: Any = None, **approvals: Any) -> Bot:
-        bot = start_bot(slack, tmp_path / "audit.sqlite", scripts, monkeypatch, agent, **approvals)
+    def make(
+        scripts: dict[str, list[str]],
+        agent: Any = None,
+        workers: int | None = None,
+        **approvals: Any,
+    ) -> Bot:
+        db = tmp_path / "audit.sqlite"
+        bot = start_bot(slack, db, scripts, monkeypatch, agent, workers, **approvals)
         bots.append(bot)
         return bot
 

@@ -10,6 +10,7 @@ import pytest
 
 from bot.devtools import slack_standin as standin
 from bot.slack.blocks import build_approval_blocks
+from bot.slack.conversation import STOPPED_TEXT
 from bot.slack.store import ApprovalStore
 from halops.contract.toolcall import format_tool_call
 from tests.bot.slack.conftest import ASKER, CHANNEL, GROUP_MEMBER, ONCALL, STRANGER, start_bot
@@ -232,12 +233,11 @@ def test_a_click_after_the_deadline_expires_the_request_even_before_the_timer(
     bot = make_bot(reboot_script("Too late."))
     thread = bot.mention("reboot pve01")
     bot.approval_messages(thread)
-    # The conversation sets this status just before it blocks until the deadline.
-    slack.wait_call("chat.update", ts=bot.status_ts(thread), text="Waiting for an approver…")
-    time.sleep(0.2)
+    # The conversation is parked (the request was registered before its message was posted).
     bot.deps.approvals.clock = lambda: time.time() + 3600  # the click arrives an hour later
     bot.click(1, ONCALL)
     assert bot.answer(thread)["text"] == "Too late."
+    slack.wait_call("chat.postEphemeral", user=ONCALL)
     assert ephemerals(slack, ONCALL) == [
         "This request has expired; nothing ran. Ask again if it is still needed."
     ]
@@ -401,3 +401,53 @@ def test_requests_can_go_to_the_on_call_channel(make_bot, slack) -> None:
     assert bot.tools["ssh"].calls == [{"host": "pve01", "command": "reboot"}]
     [*_, last] = slack.of("chat.update", channel="CONCALL")
     assert last.args["ts"] == post.result["ts"]
+
+
+def test_a_pending_approval_holds_no_worker(make_bot, slack) -> None:
+    # One worker: were the parked reboot holding it, the approver's question would wait for
+    # the request to expire (15 minutes).
+    bot = make_bot({**reboot_script("Rebooted."), "is pve01 up?": ["Yes."]}, workers=1)
+    thread = bot.mention("reboot pve01")
+    bot.approval_messages(thread)
+    question = bot.mention("is pve01 up?", user=ONCALL)
+    assert bot.answer(question)["text"] == "Yes."
+    assert bot.deps.approvals.store.get(1).state == "pending"
+    bot.click(1, ONCALL)
+    assert bot.answer(thread)["text"] == "Rebooted."
+    assert bot.tools["ssh"].calls == [{"host": "pve01", "command": "reboot"}]
+
+
+def test_requests_past_the_per_user_limit_are_withheld_and_audited(make_bot, slack) -> None:
+    reboot_two = format_tool_call("ssh", {"host": "pve02", "command": "reboot"})
+    bot = make_bot(
+        {**reboot_script(), "reboot pve02": [reboot_two, "Not asked."]}, max_pending_per_user=1
+    )
+    first = bot.mention("reboot pve01")
+    bot.approval_messages(first)
+    second = bot.mention("reboot pve02")
+    assert bot.answer(second)["text"] == "Not asked."
+    observation = bot.model.seen["reboot pve02"][1][-1]["content"]
+    assert "not put to an approver (1 earlier requests of yours are still waiting" in observation
+    assert not [c for c in slack.of("chat.postMessage") if "pve02" in str(c.args.get("text"))]
+    [entry] = [e for e in bot.audit.recent(5) if e.host == "pve02"]
+    [event] = bot.audit.events(entry.id)
+    assert (event.kind, event.detail["reason"]) == (
+        "cancelled",
+        "1 earlier requests of yours are still waiting for an approver",
+    )
+    # Another person's request is not affected by ASKER's limit.
+    bot.click(1, ONCALL, approve=False)
+    bot.answer(first)
+
+
+def test_shutdown_cancels_parked_requests_and_tells_their_threads(make_bot, slack) -> None:
+    bot = make_bot(reboot_script())
+    thread = bot.mention("reboot pve01")
+    bot.approval_messages(thread)
+    status_ts = bot.status_ts(thread)
+    slack.wait_call("chat.update", ts=status_ts, text="Waiting for an approver…")
+    bot.deps.conversations.shutdown(grace_s=1)
+    slack.wait_call("chat.update", ts=status_ts, text=STOPPED_TEXT)
+    assert bot.deps.approvals.store.get(1).state == "cancelled"
+    assert audit_kinds(bot) == [("proposed", ASKER), ("cancelled", "halops")]
+    assert bot.tools["ssh"].calls == []
