@@ -1,23 +1,89 @@
-"""The Slack app: build the Bolt `App`, register the listeners, start it.
+"""`halops bot`: the one place the Slack bot is assembled, in dependency order, and run.
 
-Two ways in: Socket Mode (default; an outbound WebSocket, no inbound port) and HTTP on
-`/slack/events` bound to loopback by our own server (Bolt's `app.start()` binds 0.0.0.0).
-The Web API base URL comes from `SLACK_API_URL`, so a local stand-in can replace Slack.
+    config and secrets (environment)
+      -> audit log, approval store, thread memory          (one SQLite file)
+      -> Slack Web API client
+      -> model endpoint -> the agent                        (bot.agent.wiring)
+      -> approvals -> conversations -> BotDeps              (bot.slack)
+      -> listeners -> Bolt App                              (bot.listeners)
+      -> HTTP server on loopback, or Socket Mode
+
+Every object is given what it needs when it is built; nothing is patched afterwards, and Slack
+glue (`bot.slack`, `bot.listeners`) never imports this module.
+
+Secrets only from the environment: SLACK_BOT_TOKEN always, SLACK_APP_TOKEN for Socket Mode,
+SLACK_SIGNING_SECRET for HTTP mode; SLACK_API_URL optionally points at another Web API (the
+local stand-in in tests).
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import logging
 import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.agent.config import AgentConfig, AgentConfigError, load_agent_config
+from bot.agent.loop import Agent
+from bot.agent.wiring import (
+    build_deps,
+    chat_model,
+    model_endpoint,
+    runbook_retriever,
+    runbook_search,
+)
 from bot.listeners import register_listeners
+from bot.safety.audit import AuditLog
+from bot.slack.approvals import ApproverPolicy, SlackApprovals
+from bot.slack.config import DEFAULT_BOT_CONFIG, BotConfig, BotConfigError, load_bot_config
+from bot.slack.conversation import AgentRunner, ConversationRunner
 from bot.slack.deps import BotDeps
+from bot.slack.http import SlackHTTPServer
+from bot.slack.memory import ThreadMemory
+from bot.slack.store import ApprovalStore
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE_S = 3.0  # running conversations get this long after SIGTERM, then the bot exits
+
+
+# --- assembly --------------------------------------------------------------------------------
 
 
 def slack_client(token: str | None) -> WebClient:
     return WebClient(token=token, base_url=os.environ.get("SLACK_API_URL") or WebClient.BASE_URL)
+
+
+def build_bot_deps(
+    config: BotConfig,
+    client: WebClient,
+    agent: AgentRunner,
+    db_path: Path,
+    audit: AuditLog | None,
+    health: Callable[[], bool] = lambda: True,
+    model_url: str = "",
+) -> BotDeps:
+    """Approvals, then conversations; approvals left pending by a restart are settled first."""
+    approvals = SlackApprovals(
+        ApprovalStore(db_path),
+        client,
+        ApproverPolicy(config.approvals, client),
+        audit,
+        config.approvals,
+        result_chars=config.formatting.result_chars,
+    )
+    approvals.recover()
+    conversations = ConversationRunner(client, agent, ThreadMemory(db_path), approvals, config)
+    return BotDeps(config, client, conversations, approvals, audit, health, model_url)
 
 
 def build_app(deps: BotDeps, signing_secret: str, token_verification_enabled: bool = True) -> App:
@@ -32,7 +98,119 @@ def build_app(deps: BotDeps, signing_secret: str, token_verification_enabled: bo
     return app
 
 
+def hosted_agent(cfg: AgentConfig, model_url: str, audit: AuditLog) -> Agent:
+    """The agent as the bot runs it: the configured tools, policy, retrieval and model."""
+    search = runbook_search(cfg)
+    retriever = runbook_retriever(cfg) if search is not None else None
+    model = chat_model(cfg, model_url)
+    return Agent(build_deps(cfg, model, audit=audit, retriever=retriever, search=search))
+
+
+@dataclass(frozen=True)
+class Secrets:
+    bot_token: str
+    signing_secret: str = ""
+    app_token: str = ""
+
+
+@contextlib.contextmanager
+def running_bot(
+    bot_cfg: BotConfig,
+    agent_cfg: AgentConfig,
+    secrets: Secrets,
+    model_url: str | None,
+    model: str | None,
+) -> Iterator[App]:
+    """Everything the bot holds for its lifetime, built in order and closed in reverse."""
+    from bot.serve import health_check
+
+    with (
+        AuditLog(agent_cfg.audit_db) as audit,
+        model_endpoint(model_url, model, stop_grace_s=SHUTDOWN_GRACE_S) as url,
+    ):
+        client = slack_client(secrets.bot_token)
+        agent = hosted_agent(agent_cfg, url, audit)
+        deps = build_bot_deps(
+            bot_cfg, client, agent, agent_cfg.audit_db, audit, lambda: health_check(url), url
+        )
+        try:
+            yield build_app(deps, secrets.signing_secret)
+        finally:
+            deps.close(SHUTDOWN_GRACE_S)
+
+
 def start_socket_mode(app: App, app_token: str) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     SocketModeHandler(app, app_token).start()
+
+
+# --- `halops bot` ----------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="halops bot", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", type=Path, default=DEFAULT_BOT_CONFIG, help="bot.yaml")
+    parser.add_argument("--http", action="store_true", help="HTTP mode instead of Socket Mode")
+    parser.add_argument("--host", default="127.0.0.1", help="HTTP mode: address to bind")
+    parser.add_argument("--port", type=int, default=3000, help="HTTP mode: port")
+    parser.add_argument("--base-url", help="a running OpenAI-compatible model endpoint")
+    parser.add_argument("--model", help="GGUF to serve when no endpoint is configured")
+    return parser.parse_args(argv)
+
+
+def required_env(http: bool) -> Secrets:
+    """The secrets this mode needs; raises KeyError naming the missing ones."""
+    names = ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN"]
+    missing = [name for name in names if not os.environ.get(name)]
+    if missing:
+        raise KeyError(", ".join(missing))
+    return Secrets(
+        os.environ["SLACK_BOT_TOKEN"],
+        os.environ.get("SLACK_SIGNING_SECRET", ""),
+        os.environ.get("SLACK_APP_TOKEN", ""),
+    )
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # systemd's SIGTERM stops the bot like Ctrl-C
+
+
+def cli_main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        bot_cfg = load_bot_config(args.config)
+        agent_cfg = load_agent_config(bot_cfg.agent_config)
+        secrets = required_env(args.http)
+    except (BotConfigError, AgentConfigError) as exc:
+        print(f"halops bot: {exc}", file=sys.stderr)
+        return 2
+    except KeyError as exc:
+        print(f"halops bot: set {exc.args[0]} in the environment", file=sys.stderr)
+        return 2
+    # SIGINT explicitly too: a background start by a non-interactive shell ignores it otherwise.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _interrupt)
+    try:
+        with running_bot(
+            bot_cfg, agent_cfg, secrets, args.base_url or agent_cfg.base_url, args.model
+        ) as app:
+            serve(app, args, secrets)
+    except KeyboardInterrupt:
+        print("halops bot: stopped", file=sys.stderr)
+    return 0
+
+
+def serve(app: App, args: argparse.Namespace, secrets: Secrets) -> None:
+    if args.http:
+        server = SlackHTTPServer(app, args.host, args.port)
+        log.info("HTTP mode: %s", server.url)
+        server.serve_forever()
+    else:
+        log.info("Socket Mode")
+        start_socket_mode(app, secrets.app_token)
+
+
+if __name__ == "__main__":
+    sys.exit(cli_main(sys.argv[1:]))

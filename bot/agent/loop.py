@@ -23,6 +23,7 @@ from bot.agent.confirm import (
     ApprovalRequest,
     ApprovedRun,
     Confirmer,
+    DenyAll,
     RunOutcome,
 )
 from bot.agent.model import ChatModel, ModelReply
@@ -96,8 +97,10 @@ class AgentDeps:
     model: ChatModel
     tools: Mapping[str, ToolExecutor]
     policy: CommandPolicy
-    confirmer: Confirmer
     limiter: SlidingWindowLimiter
+    # Who decides when `run()` drives the turn; the Slack bot drives `turn()` itself and
+    # parks at approvals, so it leaves this at DenyAll (fail closed, should anything call it).
+    confirmer: Confirmer = field(default_factory=DenyAll)
     audit: AuditLog | None = None
     retriever: Retriever | None = None
     base_prompt: str = "You are HAL, an operations assistant for a small infrastructure lab."

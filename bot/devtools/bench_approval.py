@@ -25,15 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from bot.agent.config import load_agent_config
+from bot.agent.loop import Agent
 from bot.agent.model import ModelReply
 from bot.agent.ratelimit import SlidingWindowLimiter
 from bot.agent.wiring import build_deps
-from bot.app import build_app, slack_client
+from bot.app import build_app, build_bot_deps, slack_client
 from bot.devtools import slack_standin as standin
 from bot.devtools.slack_standin import FORM, JSON, SlackAPIStandIn, signed_post
 from bot.safety.audit import AuditLog
 from bot.slack.config import load_bot_config
-from bot.slack.deps import build_bot_deps, hosted_agent
 from bot.slack.http import SlackHTTPServer
 from bot.tools.base import ToolResult
 from bot.tools.ssh import SSH_SPEC
@@ -112,16 +112,11 @@ def run(rounds: int, workdir: Path) -> list[float]:
     with SlackAPIStandIn() as slack, AuditLog(agent_cfg.audit_db) as audit:
         os.environ["SLACK_API_URL"] = slack.api_url
 
-        def make_agent(approvals: Any) -> Any:
-            # The per-process rate limit would stop the run after 30 commands; not measured.
-            limiter = SlidingWindowLimiter(10 * rounds, 60)
-            deps = build_deps(agent_cfg, RebootModel(), approvals, limiter=limiter, audit=audit)
-            deps.tools = {**deps.tools, "ssh": ssh}
-            return hosted_agent(deps, approvals)
-
-        deps = build_bot_deps(
-            bot_cfg, slack_client("xoxb-bench"), make_agent, agent_cfg.audit_db, audit
-        )
+        # The per-process rate limit would stop the run after 30 commands; not measured.
+        limiter = SlidingWindowLimiter(10 * rounds, 60)
+        agent_deps = build_deps(agent_cfg, RebootModel(), limiter=limiter, audit=audit)
+        agent = Agent(dataclasses.replace(agent_deps, tools={**agent_deps.tools, "ssh": ssh}))
+        deps = build_bot_deps(bot_cfg, slack_client("xoxb-bench"), agent, agent_cfg.audit_db, audit)
         app = build_app(deps, SECRET, token_verification_enabled=False)
         try:
             with SlackHTTPServer(app, "127.0.0.1", 0) as server:

@@ -3,6 +3,7 @@ the real agent loop and policy with a scripted model, recording executors."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -12,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from bot.agent.loop import AgentCaps, AgentDeps
+from bot.agent.loop import Agent, AgentCaps, AgentDeps
 from bot.agent.model import ModelReply
 from bot.agent.ratelimit import SlidingWindowLimiter
-from bot.app import build_app, slack_client
+from bot.app import build_app, build_bot_deps, slack_client
 from bot.devtools import slack_standin as standin
 from bot.devtools.slack_standin import FORM, JSON, Call, SlackAPIStandIn, signed_post
 from bot.safety.audit import AuditLog
@@ -23,7 +24,7 @@ from bot.safety.inventory import Inventory
 from bot.safety.policy import CommandPolicy, load_policy_settings
 from bot.slack.config import BotConfig, load_bot_config
 from bot.slack.conversation import WORKING_TEXT as WORKING
-from bot.slack.deps import BotDeps, build_bot_deps, hosted_agent
+from bot.slack.deps import BotDeps
 from bot.slack.http import SlackHTTPServer
 from bot.tools.base import ToolResult
 from bot.tools.http import HTTP_SPEC
@@ -153,13 +154,20 @@ def is_approval_post(call: Call, thread_ts: str) -> bool:
     )
 
 
-def bot_config(workers: int | None = None, **approvals: Any) -> BotConfig:
+def bot_config(
+    workers: int | None = None, channels: frozenset[str] | None = None, **approvals: Any
+) -> BotConfig:
     cfg = load_bot_config(REPO / "config" / "bot.yaml")
     settings = replace(
         cfg.approvals,
         **{"approvers": frozenset({ONCALL}), "approver_groups": ("SONCALL",), **approvals},
     )
-    return replace(cfg, approvals=settings, workers=workers or cfg.workers)
+    return replace(
+        cfg,
+        approvals=settings,
+        workers=workers or cfg.workers,
+        channels=cfg.channels if channels is None else channels,
+    )
 
 
 def start_bot(
@@ -169,6 +177,7 @@ def start_bot(
     monkeypatch: pytest.MonkeyPatch,
     agent: Any = None,
     workers: int | None = None,
+    channels: frozenset[str] | None = None,
     **approvals: Any,
 ) -> Bot:
     monkeypatch.setenv("SLACK_API_URL", slack.api_url)
@@ -177,21 +186,18 @@ def start_bot(
     tools = {s.name: RecordingExecutor(s) for s in (SSH_SPEC, IPMI_SPEC, HTTP_SPEC)}
     audit = AuditLog(db)
 
-    def make_agent(approvals_: Any) -> Any:
-        if agent is not None:
-            return agent
-        deps = AgentDeps(
-            model=model,
-            tools=dict(tools),
-            policy=POLICY,
-            confirmer=approvals_,
-            limiter=SlidingWindowLimiter(30, 60),
-            audit=audit,
-            caps=AgentCaps(max_iterations=4, tool_timeout_s=5),
+    if agent is None:
+        agent = Agent(
+            AgentDeps(
+                model=model,
+                tools=dict(tools),
+                policy=POLICY,
+                limiter=SlidingWindowLimiter(30, 60),
+                audit=audit,
+                caps=AgentCaps(max_iterations=4, tool_timeout_s=5),
+            )
         )
-        return hosted_agent(deps, approvals_)
-
-    deps = build_bot_deps(bot_config(workers, **approvals), client, make_agent, db, audit)
+    deps = build_bot_deps(bot_config(workers, channels, **approvals), client, agent, db, audit)
     app = build_app(deps, SECRET, token_verification_enabled=False)
     server = SlackHTTPServer(app, "127.0.0.1", 0).__enter__()
     return Bot(slack, deps, server, audit, tools, model)
@@ -228,3 +234,41 @@ def make_bot(slack, tmp_path, monkeypatch) -> Iterator[Any]:
     yield make
     for bot in reversed(bots):
         stop_bot(bot)
+
+
+class LogWatch(logging.Handler):
+    """Log records of the bot, with a wait for one to arrive: how a test waits for a listener
+    that deliberately does nothing (an ignored event) to have run."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+        self._cond = threading.Condition()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with self._cond:
+            self.records.append(record)
+            self._cond.notify_all()
+
+    def messages(self, part: str) -> list[str]:
+        with self._cond:
+            return [r.getMessage() for r in self.records if part in r.getMessage()]
+
+    def wait_for(self, part: str, count: int = 1, timeout: float = 10.0) -> list[str]:
+        with self._cond:
+            found = self._cond.wait_for(lambda: len(self.messages(part)) >= count, timeout)
+        if not found:
+            raise TimeoutError(f"no {count} log records with {part!r}")
+        return self.messages(part)
+
+
+@pytest.fixture
+def log_watch() -> Iterator[LogWatch]:
+    watch = LogWatch()
+    root = logging.getLogger("bot")
+    level = root.level
+    root.addHandler(watch)
+    root.setLevel(logging.DEBUG)
+    yield watch
+    root.removeHandler(watch)
+    root.setLevel(level)
