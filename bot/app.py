@@ -47,14 +47,13 @@ from bot.slack.approvals import ApproverPolicy, SlackApprovals
 from bot.slack.config import DEFAULT_BOT_CONFIG, BotConfig, BotConfigError, load_bot_config
 from bot.slack.conversation import AgentRunner, ConversationRunner
 from bot.slack.deps import BotDeps
-from bot.slack.http import SlackHTTPServer
+from bot.slack.http import SlackHTTPServer, SlackRequestGate
+from bot.slack.logs import bolt_logger, configure_logging
 from bot.slack.memory import ThreadMemory
+from bot.slack.seen import SeenRequests
 from bot.slack.store import ApprovalStore
 
 log = logging.getLogger(__name__)
-
-SHUTDOWN_GRACE_S = 3.0  # running conversations get this long after SIGTERM, then the bot exits
-
 
 # --- assembly --------------------------------------------------------------------------------
 
@@ -72,7 +71,8 @@ def build_bot_deps(
     health: Callable[[], bool] = lambda: True,
     model_url: str = "",
 ) -> BotDeps:
-    """Approvals, then conversations; approvals left pending by a restart are settled first."""
+    """Approvals, then conversations; approvals left pending by a restart are settled first.
+    Everything the bot keeps lives in one SQLite file, `db_path` (beside the audit tables)."""
     approvals = SlackApprovals(
         ApprovalStore(db_path),
         client,
@@ -83,7 +83,8 @@ def build_bot_deps(
     )
     approvals.recover()
     conversations = ConversationRunner(client, agent, ThreadMemory(db_path), approvals, config)
-    return BotDeps(config, client, conversations, approvals, audit, health, model_url)
+    seen = SeenRequests(db_path, config.replay_window_s)
+    return BotDeps(config, client, conversations, approvals, audit, health, model_url, seen)
 
 
 def build_app(deps: BotDeps, signing_secret: str, token_verification_enabled: bool = True) -> App:
@@ -93,6 +94,7 @@ def build_app(deps: BotDeps, signing_secret: str, token_verification_enabled: bo
         client=deps.client,
         signing_secret=signing_secret,
         token_verification_enabled=token_verification_enabled,
+        logger=bolt_logger(),
     )
     register_listeners(app, deps)
     return app
@@ -126,7 +128,7 @@ def running_bot(
 
     with (
         AuditLog(agent_cfg.audit_db) as audit,
-        model_endpoint(model_url, model, stop_grace_s=SHUTDOWN_GRACE_S) as url,
+        model_endpoint(model_url, model, stop_grace_s=bot_cfg.shutdown_grace_s) as url,
     ):
         client = slack_client(secrets.bot_token)
         agent = hosted_agent(agent_cfg, url, audit)
@@ -134,9 +136,15 @@ def running_bot(
             bot_cfg, client, agent, agent_cfg.audit_db, audit, lambda: health_check(url), url
         )
         try:
-            yield build_app(deps, secrets.signing_secret)
+            yield build_app(deps, secrets.signing_secret), deps
         finally:
-            deps.close(SHUTDOWN_GRACE_S)
+            deps.close()
+
+
+def http_server(app: App, deps: BotDeps, signing_secret: str, host: str, port: int):
+    """The HTTP mode's server: the request gate in front of Bolt, under waitress."""
+    gate = SlackRequestGate(app, signing_secret, deps.seen)
+    return SlackHTTPServer(gate, host, port, deps.config.http)
 
 
 def start_socket_mode(app: App, app_token: str) -> None:
@@ -178,7 +186,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 def cli_main(argv: list[str]) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     try:
         bot_cfg = load_bot_config(args.config)
         agent_cfg = load_agent_config(bot_cfg.agent_config)
@@ -193,20 +201,20 @@ def cli_main(argv: list[str]) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _interrupt)
     try:
-        with running_bot(
-            bot_cfg, agent_cfg, secrets, args.base_url or agent_cfg.base_url, args.model
-        ) as app:
-            serve(app, args, secrets)
+        model_url = args.base_url or agent_cfg.base_url
+        with running_bot(bot_cfg, agent_cfg, secrets, model_url, args.model) as (app, deps):
+            serve(app, deps, args, secrets)
     except KeyboardInterrupt:
         print("halops bot: stopped", file=sys.stderr)
     return 0
 
 
-def serve(app: App, args: argparse.Namespace, secrets: Secrets) -> None:
+def serve(app: App, deps: BotDeps, args: argparse.Namespace, secrets: Secrets) -> None:
     if args.http:
-        server = SlackHTTPServer(app, args.host, args.port)
+        server = http_server(app, deps, secrets.signing_secret, args.host, args.port)
         log.info("HTTP mode: %s", server.url)
-        server.serve_forever()
+        server.serve_forever()  # waitress returns (rather than raise) on SIGTERM/Ctrl-C
+        raise KeyboardInterrupt
     else:
         log.info("Socket Mode")
         start_socket_mode(app, secrets.app_token)

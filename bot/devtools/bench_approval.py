@@ -29,12 +29,11 @@ from bot.agent.loop import Agent
 from bot.agent.model import ModelReply
 from bot.agent.ratelimit import SlidingWindowLimiter
 from bot.agent.wiring import build_deps
-from bot.app import build_app, build_bot_deps, slack_client
+from bot.app import build_app, build_bot_deps, http_server, slack_client
 from bot.devtools import slack_standin as standin
 from bot.devtools.slack_standin import FORM, JSON, SlackAPIStandIn, signed_post
 from bot.safety.audit import AuditLog
 from bot.slack.config import load_bot_config
-from bot.slack.http import SlackHTTPServer
 from bot.tools.base import ToolResult
 from bot.tools.ssh import SSH_SPEC
 from halops.contract.toolcall import format_tool_call
@@ -119,7 +118,7 @@ def run(rounds: int, workdir: Path) -> list[float]:
         deps = build_bot_deps(bot_cfg, slack_client("xoxb-bench"), agent, agent_cfg.audit_db, audit)
         app = build_app(deps, SECRET, token_verification_enabled=False)
         try:
-            with SlackHTTPServer(app, "127.0.0.1", 0) as server:
+            with http_server(app, deps, SECRET, "127.0.0.1", 0) as server:
                 return [one_round(server.url, slack, ssh, i) for i in range(rounds)]
         finally:
             deps.close()

@@ -31,6 +31,17 @@ class ApprovalSettings:
 
 
 @dataclass(frozen=True)
+class HttpLimits:
+    """What one client can make the HTTP server hold (section `http`)."""
+
+    max_body_bytes: int = 1 << 20
+    read_timeout_s: int = 10
+    backlog: int = 1024
+    workers: int = 8
+    connection_limit: int = 500
+
+
+@dataclass(frozen=True)
 class Formatting:
     section_chars: int = 2900
     blocks_per_message: int = 50
@@ -47,6 +58,9 @@ class BotConfig:
     history_messages: int
     workers: int
     formatting: Formatting
+    http: HttpLimits
+    replay_window_s: float
+    shutdown_grace_s: float
 
     def serves(self, channel: str, channel_type: str | None) -> bool:
         """Direct messages per `direct_messages`; channels per the allow-list (empty = all)."""
@@ -74,6 +88,9 @@ class BotConfig:
             history_messages=data["conversation"]["history_messages"],
             workers=data["conversation"]["workers"],
             formatting=Formatting(**data["formatting"]),
+            http=HttpLimits(**data["http"]),
+            replay_window_s=float(data["replay_window_s"]),
+            shutdown_grace_s=float(data["shutdown_grace_s"]),
         )
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -53,27 +53,6 @@ MODEL_DOWN_TEXT = (
 )
 FAILED_TEXT = "Something went wrong on my side and I could not finish; the bot's log has details."
 STOPPED_TEXT = "The bot stopped before this request was decided; nothing ran. Ask again later."
-SEEN_EVENTS = 1000  # event ids remembered to drop Slack's retried deliveries
-
-
-class RecentEvents:
-    """Event ids already accepted. Slack redelivers an event it thinks was not acknowledged;
-    a second delivery must not start a second conversation."""
-
-    def __init__(self, size: int = SEEN_EVENTS) -> None:
-        self._ids: OrderedDict[str, None] = OrderedDict()
-        self._size, self._lock = size, threading.Lock()
-
-    def first_time(self, event_id: str | None) -> bool:
-        if not event_id:
-            return True
-        with self._lock:
-            if event_id in self._ids:
-                return False
-            self._ids[event_id] = None
-            if len(self._ids) > self._size:
-                self._ids.popitem(last=False)
-            return True
 
 
 class AgentRunner(Protocol):

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from slack_sdk import WebClient
 
 from bot.safety.audit import AuditLog
 from bot.slack.approvals import SlackApprovals
 from bot.slack.config import BotConfig
-from bot.slack.conversation import ConversationRunner, RecentEvents
+from bot.slack.conversation import ConversationRunner
+from bot.slack.seen import SeenRequests
 
 
 @dataclass(frozen=True)
@@ -22,9 +23,10 @@ class BotDeps:
     audit: AuditLog | None
     health: Callable[[], bool]  # is the model server answering?
     model_url: str
-    events: RecentEvents = field(default_factory=RecentEvents)
+    seen: SeenRequests  # event ids and request signatures within the replay window
 
-    def close(self, grace_s: float = 3.0) -> None:
-        self.conversations.shutdown(grace_s)
+    def close(self) -> None:
+        self.conversations.shutdown(self.config.shutdown_grace_s)
         self.approvals.store.close()
         self.conversations.memory.close()
+        self.seen.close()

@@ -16,7 +16,7 @@ import pytest
 from bot.agent.loop import Agent, AgentCaps, AgentDeps
 from bot.agent.model import ModelReply
 from bot.agent.ratelimit import SlidingWindowLimiter
-from bot.app import build_app, build_bot_deps, slack_client
+from bot.app import build_app, build_bot_deps, http_server, slack_client
 from bot.devtools import slack_standin as standin
 from bot.devtools.slack_standin import FORM, JSON, Call, SlackAPIStandIn, signed_post
 from bot.safety.audit import AuditLog
@@ -199,7 +199,7 @@ def start_bot(
         )
     deps = build_bot_deps(bot_config(workers, channels, **approvals), client, agent, db, audit)
     app = build_app(deps, SECRET, token_verification_enabled=False)
-    server = SlackHTTPServer(app, "127.0.0.1", 0).__enter__()
+    server = http_server(app, deps, SECRET, "127.0.0.1", 0).__enter__()
     return Bot(slack, deps, server, audit, tools, model)
 
 
