@@ -213,8 +213,7 @@ def serve(app: App, deps: BotDeps, args: argparse.Namespace, secrets: Secrets) -
     if args.http:
         server = http_server(app, deps, secrets.signing_secret, args.host, args.port)
         log.info("HTTP mode: %s", server.url)
-        server.serve_forever()  # waitress returns (rather than raise) on SIGTERM/Ctrl-C
-        raise KeyboardInterrupt
+        server.serve_forever()  # until SIGTERM/Ctrl-C raises KeyboardInterrupt
     else:
         log.info("Socket Mode")
         start_socket_mode(app, secrets.app_token)

@@ -228,6 +228,7 @@ class Agent:
         if not self.deps.limiter.try_acquire():
             wait = self.deps.limiter.retry_after()
             text = f"rate limit reached; nothing ran. Try again in {wait:.0f} s."
+            self._audit_kind(verdict_id, "not_run", {"reason": "rate limit"})
             step = Step(call, "rate_limited", "rate.limit", "skipped", text)
             return with_approver(step, decision), reported(decision, "not_run", None, "")
         result = run_tool(tool, action, self.deps.caps.tool_timeout_s)
@@ -253,6 +254,10 @@ class Agent:
             requester=requester,
             request_id=conv,
         )
+
+    def _audit_kind(self, verdict_id: int, kind: str, detail: dict[str, Any]) -> None:
+        if self.deps.audit is not None and verdict_id:
+            self.deps.audit.record_event(verdict_id, kind, detail=detail)
 
     def _audit_event(self, verdict_id: int, kind: str, result: ToolResult) -> None:
         if self.deps.audit is not None and verdict_id:

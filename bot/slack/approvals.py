@@ -252,24 +252,46 @@ class SlackApprovals:
 
     # --- the approver's side: clicks ---------------------------------------------------------
 
-    def handle_click(self, approval_id: int, user: str, approve: bool) -> str | None:
-        """Apply a click once. None when applied; else the text of an ephemeral reply."""
-        approval = self.store.get(approval_id)
+    def handle_click(
+        self, value: str, user: str, approve: bool, channel: str | None, message_ts: str | None
+    ) -> str | None:
+        """Apply a click once. None when applied; else the text of an ephemeral reply. `value`
+        is the button's (the approval id), `channel`/`message_ts` the message it was on: a
+        click counts only on the message that was posted for that approval."""
+        is_id = value.isascii() and value.isdigit() and len(value) <= 18  # fits SQLite's INTEGER
+        approval = self.store.get(int(value)) if is_id else None
         if approval is None:
-            return "I do not know this approval request."
+            return self._refuse(user, None, "I do not know this approval request.", value=value)
+        if (channel, message_ts) != (approval.channel, approval.message_ts):
+            text = "This button is not on the message of that request; nothing happened."
+            return self._refuse(user, approval, text, channel=channel, message_ts=message_ts)
         refusal = self.policy.refusal(user, approval.requester)
         if refusal is not None:
-            log.warning("refused click by %s on approval %s", user, approval_id)
-            return refusal
+            return self._refuse(user, approval, refusal)
         if approval.state != "pending":
             return f"This request is already {approval.state}; nothing more happens."
         if self.clock() >= approval.deadline:
-            self.expire(approval_id)  # fail closed: a late click never runs anything
+            self.expire(approval.id)  # fail closed: a late click never runs anything
             return "This request has expired; nothing ran. Ask again if it is still needed."
-        if not self.is_parked(approval_id):
-            self.cancel(approval_id, "no conversation is waiting (the bot restarted)")
+        if not self.is_parked(approval.id):
+            self.cancel(approval.id, "no conversation is waiting (the bot restarted)")
             return "The bot restarted and this conversation is gone; nothing ran. Ask again."
         return self._decide(approval, user, approve)
+
+    def _refuse(self, user: str, approval: Approval | None, text: str, **detail: Any) -> str:
+        """Log and audit a refused click (also on an unknown approval); `text` is the reply."""
+        where = {"approval_id": approval.id} if approval else {}
+        detail = {key: str(v)[:100] for key, v in detail.items() if v is not None}
+        log.warning("refused click by %s (%s): %s", user[:40], {**where, **detail}, text)
+        if self.audit is not None:
+            verdict_id = approval.verdict_id if approval and approval.verdict_id else None
+            try:
+                self.audit.record_refusal(
+                    user, text, verdict_id=verdict_id, detail={**where, **detail}
+                )
+            except AuditError as exc:
+                log.error("audit of a refused click refused: %s", exc)
+        return text
 
     def _decide(self, approval: Approval, user: str, approve: bool) -> str | None:
         state = "approved" if approve else "rejected"
@@ -347,6 +369,7 @@ class SlackApprovals:
         """Approved, but its outcome never came back (a crash, a restart): it may have run."""
         if not self.store.transition(approval_id, "approved", "interrupted"):
             return False
+        self._audit_id(approval_id, "interrupted", SYSTEM_ACTOR)
         self.refresh(approval_id)
         return True
 

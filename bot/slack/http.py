@@ -34,6 +34,7 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
+from waitress import wasyncore
 from waitress.server import create_server
 
 from bot.slack.config import HttpLimits
@@ -43,6 +44,7 @@ from bot.slack.seen import SeenRequests
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+LOOP_POLL_S = 0.05  # how soon the server loop notices close()
 SIGNATURE_MAX_AGE_S = 300  # Slack's own rule: a timestamp further than 5 minutes off is refused
 JSON_TYPE, FORM_TYPE = "application/json", "application/x-www-form-urlencoded"
 EVENTS_API_TYPES = frozenset({"event_callback", "url_verification", "app_rate_limited"})
@@ -291,13 +293,27 @@ class SlackHTTPServer:
             clear_untrusted_proxy_headers=True,
         )
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     @property
     def url(self) -> str:
         return f"http://{self.server.effective_host}:{self.server.effective_port}{EVENTS_PATH}"
 
     def serve_forever(self) -> None:
-        self.server.run()  # returns on KeyboardInterrupt (SIGTERM), after stopping its workers
+        """Serve until `close()` (another thread) or a KeyboardInterrupt (SIGTERM in the CLI)."""
+        try:
+            while not self._stopping.is_set():
+                # waitress's own event loop, one poll at a time so a stop request is seen
+                # within LOOP_POLL_S; the server's run() only ends on a signal.
+                wasyncore.loop(LOOP_POLL_S, use_poll=True, map=self.server._map, count=1)
+        finally:
+            self._close_everything()
+
+    def _close_everything(self) -> None:
+        """In the loop's thread: every connection, the listening socket, the workers."""
+        for channel in list(self.server._map.values()):
+            channel.close()
+        self.server.task_dispatcher.shutdown(timeout=2)
 
     def __enter__(self) -> SlackHTTPServer:
         self._thread = threading.Thread(target=self.serve_forever, name="halops-http", daemon=True)
@@ -308,17 +324,7 @@ class SlackHTTPServer:
         self.close()
 
     def close(self) -> None:
-        """Stop from another thread: the event loop itself closes every connection."""
-        server, thread, self._thread = self.server, self._thread, None
-        if thread is None or not thread.is_alive():
-            return  # never started here, or already closed (or stopped by a signal)
-
-        def close_all() -> None:
-            for channel in list(server._map.values()):
-                if channel is not server and channel is not server.trigger:
-                    channel.close()
-            server.close()  # the listening socket and the trigger: the loop's map is now empty
-
-        server.trigger.pull_trigger(close_all)
-        thread.join(timeout=5)
-        server.task_dispatcher.shutdown(timeout=5)
+        """Stop serving from another thread and wait for the loop to close everything."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)

@@ -108,14 +108,24 @@ class Bot:
         return ts
 
     def click(self, approval_id: int, user: str, approve: bool = True) -> int:
+        """A click on the approval's own message (once the bot has stored its ts)."""
         action = "halops_approve" if approve else "halops_deny"
-        approval = self.deps.approvals.store.get(approval_id)
-        message_ts = approval.message_ts if approval else "0"
+        message_ts = self.message_ts(approval_id)
         body = standin.block_actions_body(
-            action, str(approval_id), user, CHANNEL, message_ts or "0", self.slack.response_url
+            action, str(approval_id), user, CHANNEL, message_ts, self.slack.response_url
         )
         status, _ = self.post(body, FORM)
         return status
+
+    def message_ts(self, approval_id: int, timeout: float = 10.0) -> str:
+        """The approval message's ts as the bot stored it. The stand-in records the post before
+        the bot has the answer, so a click right after the post could still find none."""
+        store, deadline = self.deps.approvals.store, time.monotonic() + timeout
+        while (approval := store.get(approval_id)) is None or approval.message_ts is None:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"approval {approval_id} has no stored message")
+            time.sleep(0.005)  # polling a condition, not a guess at how long something takes
+        return approval.message_ts
 
     def command(self, text: str, user: str = ASKER) -> int:
         body = standin.slash_command_body(text, user, CHANNEL, self.slack.response_url)

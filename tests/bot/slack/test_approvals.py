@@ -274,9 +274,7 @@ def test_restart_with_a_pending_approval_never_executes(make_bot, slack, tmp_pat
     [post] = before.approval_messages(thread)
     # The stand-in records the post before the bot stores the message's ts: wait for the store,
     # or recovery below would find no message to update.
-    deadline = time.monotonic() + 10
-    while before.deps.approvals.store.get(1).message_ts is None and time.monotonic() < deadline:
-        time.sleep(0.01)
+    before.message_ts(1)
     # A new process on the same database: startup recovery cancels the orphaned request.
     after = make_bot({})
     assert after.deps.approvals.store.get(1).state == "cancelled"
@@ -451,3 +449,91 @@ def test_shutdown_cancels_parked_requests_and_tells_their_threads(make_bot, slac
     assert bot.deps.approvals.store.get(1).state == "cancelled"
     assert audit_kinds(bot) == [("proposed", ASKER), ("cancelled", "halops")]
     assert bot.tools["ssh"].calls == []
+
+
+def test_a_click_must_come_from_the_requests_own_message(make_bot, slack) -> None:
+    bot = make_bot(
+        {
+            **reboot_script("Rebooted pve01."),
+            "reboot pve02": [format_tool_call("ssh", {"host": "pve02", "command": "reboot"}), "x"],
+        }
+    )
+    first = bot.mention("reboot pve01")
+    second = bot.mention("reboot pve02")
+    bot.approval_messages(first)
+    bot.approval_messages(second)
+    ids = {a.host: a.id for a in bot.deps.approvals.store.in_state("pending")}
+    # An approver clicks Approve on pve02's message, but the button carries pve01's id.
+    body = standin.block_actions_body(
+        "halops_approve",
+        str(ids["pve01"]),
+        ONCALL,
+        CHANNEL,
+        bot.message_ts(ids["pve02"]),
+        slack.response_url,
+    )
+    assert bot.post(body, standin.FORM)[0] == 200
+    slack.wait_call("chat.postEphemeral", user=ONCALL)
+    assert ephemerals(slack, ONCALL) == [
+        "This button is not on the message of that request; nothing happened."
+    ]
+    assert {a.state for a in bot.deps.approvals.store.in_state("pending")} == {"pending"}
+    assert len(bot.deps.approvals.store.in_state("pending")) == 2
+    # Its own message approves it.
+    bot.click(ids["pve01"], ONCALL)
+    assert bot.answer(first)["text"] == "Rebooted pve01."
+    assert bot.tools["ssh"].calls == [{"host": "pve01", "command": "reboot"}]
+    [refusal] = [e for e in bot.audit.refusals(5) if e.detail.get("approval_id") == ids["pve01"]]
+    assert refusal.actor == ONCALL and refusal.detail["message_ts"] == bot.message_ts(ids["pve02"])
+    bot.click(ids["pve02"], ONCALL, approve=False)
+    bot.answer(second)
+
+
+@pytest.mark.parametrize("value", ["999", "1; DROP TABLE approvals", "-1", "", "1" * 40, "٣"])
+def test_unknown_and_tampered_ids_are_refused_and_audited(make_bot, slack, value) -> None:
+    bot = make_bot(reboot_script())
+    thread = bot.mention("reboot pve01")
+    bot.approval_messages(thread)
+    body = standin.block_actions_body(
+        "halops_approve", value, ONCALL, CHANNEL, bot.message_ts(1), slack.response_url
+    )
+    assert bot.post(body, standin.FORM)[0] == 200
+    slack.wait_call("chat.postEphemeral", user=ONCALL)
+    assert ephemerals(slack, ONCALL) == ["I do not know this approval request."]
+    [refusal] = bot.audit.refusals(5)
+    assert (refusal.verdict_id, refusal.actor) == (None, ONCALL)
+    assert refusal.detail["value"] == value[:100]
+    assert bot.deps.approvals.store.get(1).state == "pending" and bot.tools["ssh"].calls == []
+    bot.click(1, ONCALL, approve=False)
+    bot.answer(thread)
+
+
+def test_refused_clicks_of_people_are_in_the_audit(make_bot, slack) -> None:
+    bot = make_bot(reboot_script())
+    thread = bot.mention("reboot pve01")
+    bot.approval_messages(thread)
+    bot.click(1, STRANGER)
+    bot.click(1, ASKER)
+    slack.wait_call("chat.postEphemeral", count=2)
+    assert audit_kinds(bot) == [("proposed", ASKER), ("refused", STRANGER), ("refused", ASKER)]
+    reasons = {e.actor: e.detail["reason"] for e in bot.audit.refusals(2)}
+    assert reasons == {
+        STRANGER: "You are not an approver for HALops commands; ask the on-call.",
+        ASKER: "You asked for this command, so someone else has to approve it.",
+    }
+    bot.click(1, ONCALL, approve=False)
+    bot.answer(thread)
+
+
+def test_an_approved_command_whose_result_never_came_back_is_interrupted(
+    make_bot, slack, tmp_path
+) -> None:
+    before = make_bot(reboot_script())
+    thread = before.mention("reboot pve01")
+    before.approval_messages(thread)
+    # The bot dies between the approval and the command's result: the store says approved.
+    store = before.deps.approvals.store
+    assert store.transition(1, "pending", "approved", decided_by=ONCALL, decided_at=time.time())
+    after = make_bot({})
+    assert after.deps.approvals.store.get(1).state == "interrupted"
+    assert audit_kinds(after)[-1] == ("interrupted", "halops")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from bot.agent.model import ModelUnavailable
 from bot.devtools import slack_standin as standin
 from bot.devtools.slack_standin import FORM, JSON
+from bot.listeners.commands.halops_command import AUDIT_REFUSED
 from bot.slack.conversation import FAILED_TEXT, MODEL_DOWN_TEXT
 from halops.contract.toolcall import format_tool_call
 from tests.bot.slack.conftest import ASKER, CHANNEL, ONCALL
@@ -187,7 +189,7 @@ def test_slash_command_status_and_audit_answer_ephemerally(make_bot, slack) -> N
     )
     thread = bot.mention("reboot pve01")
     bot.approval_messages(thread)
-    assert bot.command("status") == 200
+    assert bot.command("status", user=ONCALL) == 200
     [status] = slack.wait_call("response_url")
     assert status.args["response_type"] == "ephemeral"
     blocks = status.args["blocks"]
@@ -197,10 +199,25 @@ def test_slash_command_status_and_audit_answer_ephemerally(make_bot, slack) -> N
     assert f"<@{ASKER}> ssh:pve01 `reboot`: *confirm* `power.shutdown_reboot` → proposed" in line
     bot.click(1, ONCALL)
     bot.answer(thread)
-    assert bot.command("audit") == 200
+    assert bot.command("audit", user=ONCALL) == 200
     audit = slack.wait_call("response_url", count=2)[1].args
     assert audit["blocks"][0]["text"]["text"] == "*Recent decisions*"
     assert f"→ executed by <@{ONCALL}> (exit 0)" in audit["blocks"][1]["text"]["text"]
     assert bot.command("frobnicate") == 200
     help_text = slack.wait_call("response_url", count=3)[2].args["text"]
     assert help_text.startswith("Usage: `/halops ask <question>`")
+
+
+def test_audit_is_for_approvers_and_status_hides_who_asked_from_others(make_bot, slack) -> None:
+    bot = make_bot(
+        {"reboot pve01": [format_tool_call("ssh", {"host": "pve01", "command": "reboot"}), "ok"]}
+    )
+    bot.approval_messages(bot.mention("reboot pve01"))
+    assert bot.command("audit", user=ASKER) == 200
+    [refused] = slack.wait_call("response_url")
+    assert refused.args == {"text": AUDIT_REFUSED, "response_type": "ephemeral"}
+    assert bot.command("status", user=ASKER) == 200
+    status = slack.wait_call("response_url", count=2)[1].args
+    assert status["blocks"][0]["text"]["text"].endswith("*Pending approvals*: 1")
+    assert "reboot" not in json.dumps(status) and ASKER not in json.dumps(status)
+    bot.click(1, ONCALL, approve=False)
