@@ -24,13 +24,17 @@ import logging
 import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import TypeVar
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.agent.config import AgentConfig, AgentConfigError, load_agent_config
 from bot.agent.loop import Agent
@@ -48,12 +52,26 @@ from bot.slack.config import DEFAULT_BOT_CONFIG, BotConfig, BotConfigError, load
 from bot.slack.conversation import AgentRunner, ConversationRunner
 from bot.slack.deps import BotDeps
 from bot.slack.http import SlackHTTPServer, SlackRequestGate
-from bot.slack.logs import bolt_logger, configure_logging
+from bot.slack.logs import bolt_logger, configure_logging, one_line
 from bot.slack.memory import ThreadMemory
 from bot.slack.seen import SeenRequests
 from bot.slack.store import ApprovalStore
+from bot.slack.workers import DaemonExecutor
 
 log = logging.getLogger(__name__)
+
+LISTENER_WORKERS = 10  # Bolt's default; listeners only ack, check and hand work on
+SLACK_RETRY_FIRST_S, SLACK_RETRY_MAX_S = 1.0, 60.0  # backoff while Slack cannot be reached
+# Errors a retry cannot fix: the token itself is wrong.
+FATAL_SLACK_ERRORS = frozenset(
+    {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
+)
+T = TypeVar("T")
+
+
+class SlackUnusable(RuntimeError):
+    """Slack answered, and what it said (a bad token) will not change by retrying."""
+
 
 # --- assembly --------------------------------------------------------------------------------
 
@@ -87,14 +105,17 @@ def build_bot_deps(
     return BotDeps(config, client, conversations, approvals, audit, health, model_url, seen)
 
 
-def build_app(deps: BotDeps, signing_secret: str, token_verification_enabled: bool = True) -> App:
-    # process_before_response stays off: acks go out at once, work continues on threads.
+def build_app(deps: BotDeps, signing_secret: str, token_verification_enabled: bool = False) -> App:
+    """Bolt with our listeners. `auth.test` is the caller's (`until_slack_answers`, retried
+    with backoff) rather than Bolt's (a traceback at construction when Slack is unreachable).
+    process_before_response stays off: acks go out at once, work continues on threads."""
     app = App(
         name="halops",
         client=deps.client,
         signing_secret=signing_secret,
         token_verification_enabled=token_verification_enabled,
         logger=bolt_logger(),
+        listener_executor=DaemonExecutor(LISTENER_WORKERS, "halops-listener"),
     )
     register_listeners(app, deps)
     return app
@@ -126,11 +147,12 @@ def running_bot(
     """Everything the bot holds for its lifetime, built in order and closed in reverse."""
     from bot.serve import health_check
 
+    client = slack_client(secrets.bot_token)
+    until_slack_answers(client.auth_test, f"auth.test at {client.base_url}")
     with (
         AuditLog(agent_cfg.audit_db) as audit,
-        model_endpoint(model_url, model, stop_grace_s=bot_cfg.shutdown_grace_s) as url,
+        model_endpoint(model_url, model, bot_cfg.serve_config, bot_cfg.shutdown_grace_s) as url,
     ):
-        client = slack_client(secrets.bot_token)
         agent = hosted_agent(agent_cfg, url, audit)
         deps = build_bot_deps(
             bot_cfg, client, agent, agent_cfg.audit_db, audit, lambda: health_check(url), url
@@ -147,10 +169,45 @@ def http_server(app: App, deps: BotDeps, signing_secret: str, host: str, port: i
     return SlackHTTPServer(gate, host, port, deps.config.http)
 
 
-def start_socket_mode(app: App, app_token: str) -> None:
+def until_slack_answers(
+    call: Callable[[], T], what: str, sleep: Callable[[float], None] = time.sleep
+) -> T:
+    """`call()`, retried with exponential backoff while Slack cannot be reached; each failure
+    is one log line. Raises SlackUnusable at once for a token Slack refuses."""
+    delay = SLACK_RETRY_FIRST_S
+    while True:
+        try:
+            return call()
+        except SlackApiError as exc:
+            error = str((exc.response or {}).get("error") or "unknown_error")
+            if error in FATAL_SLACK_ERRORS:
+                raise SlackUnusable(f"{what}: Slack refused the token ({error})") from None
+            reason = f"Slack answered {error}"
+        except (OSError, SlackClientError) as exc:  # URLError, refused, timeout, bad WebSocket
+            reason = f"{type(exc).__name__}: {exc}"
+        log.error(
+            "cannot reach Slack (%s): %s; retrying in %g s", what, one_line(reason, 200), delay
+        )
+        sleep(delay)
+        delay = min(delay * 2, SLACK_RETRY_MAX_S)
+
+
+def run_socket_mode(app: App, app_token: str) -> None:
+    """Connect (retrying while Slack is unreachable), then serve until interrupted; the SDK's
+    client reconnects by itself when an established connection drops."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    SocketModeHandler(app, app_token).start()
+    handler = SocketModeHandler(app, app_token)
+
+    def connect() -> None:
+        handler.client.wss_uri = None  # a WebSocket URL is single-use: ask for a new one
+        handler.connect()
+
+    try:
+        until_slack_answers(connect, "Socket Mode connection")
+        threading.Event().wait()  # until SIGTERM/Ctrl-C raises KeyboardInterrupt
+    finally:
+        handler.close()
 
 
 # --- `halops bot` ----------------------------------------------------------------------------
@@ -206,7 +263,27 @@ def cli_main(argv: list[str]) -> int:
             serve(app, deps, args, secrets)
     except KeyboardInterrupt:
         print("halops bot: stopped", file=sys.stderr)
+    except SlackUnusable as exc:
+        print(f"halops bot: {exc}", file=sys.stderr)
+        return 2
+    exit_if_threads_linger()
     return 0
+
+
+def exit_if_threads_linger() -> None:
+    """The last step of a stop: everything is closed (SQLite writes are atomic); a thread that
+    is not a daemon yet still runs (a library's, blocked on the network) would hold the process
+    at interpreter exit, past systemd's patience. Exit without waiting for it."""
+    lingering = [
+        t.name
+        for t in threading.enumerate()
+        if t.is_alive() and not t.daemon and t is not threading.main_thread()
+    ]
+    if lingering:
+        log.warning("exiting without waiting for threads %s", ", ".join(lingering))
+        logging.shutdown()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def serve(app: App, deps: BotDeps, args: argparse.Namespace, secrets: Secrets) -> None:
@@ -216,7 +293,7 @@ def serve(app: App, deps: BotDeps, args: argparse.Namespace, secrets: Secrets) -
         server.serve_forever()  # until SIGTERM/Ctrl-C raises KeyboardInterrupt
     else:
         log.info("Socket Mode")
-        start_socket_mode(app, secrets.app_token)
+        run_socket_mode(app, secrets.app_token)
 
 
 if __name__ == "__main__":

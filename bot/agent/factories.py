@@ -12,6 +12,7 @@ import contextlib
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from bot.agent.config import AgentConfig
@@ -62,16 +63,20 @@ def runbook_retriever(cfg: AgentConfig) -> Retriever | None:
 
 @contextlib.contextmanager
 def model_endpoint(
-    base_url: str | None, model: str | None, stop_grace_s: float | None = None
+    base_url: str | None,
+    model: str | None,
+    serve_config: Path | None = None,
+    stop_grace_s: float | None = None,
 ) -> Iterator[str]:
-    """The given endpoint, or a llama.cpp server child started for the caller's lifetime
-    (`stop_grace_s` shortens how long it may take to stop, e.g. for the bot's SIGTERM)."""
+    """The given endpoint, or a llama.cpp server child (`serve_config`, config/serve.yaml by
+    default) for the caller's lifetime; `stop_grace_s` shortens how long it may take to stop,
+    e.g. for the bot's SIGTERM."""
     if base_url:
         yield base_url
         return
     from bot.serve import DEFAULT_CONFIG, LlamaServer, load_serve_config
 
-    config = load_serve_config(DEFAULT_CONFIG, model=model)
+    config = load_serve_config(serve_config or DEFAULT_CONFIG, model=model)
     if stop_grace_s is not None:
         config = replace(config, stop_grace_s=min(config.stop_grace_s, stop_grace_s))
     with LlamaServer(config) as server:

@@ -52,6 +52,7 @@ class Formatting:
 @dataclass(frozen=True)
 class BotConfig:
     agent_config: Path
+    serve_config: Path
     channels: frozenset[str]
     direct_messages: bool
     approvals: ApprovalSettings
@@ -74,6 +75,7 @@ class BotConfig:
         approvals = data["approvals"]
         return cls(
             agent_config=root / data["agent_config"],
+            serve_config=root / data["serve_config"],
             channels=frozenset(data["channels"]),
             direct_messages=data["direct_messages"],
             approvals=ApprovalSettings(

@@ -9,20 +9,15 @@ requests wait for them.
 Turns of one Slack thread run one after another (a per-thread queue), so memory stays in
 order; a follow-up in a thread whose turn is parked waits for that turn, holding no worker.
 
-The workers are daemon threads of our own (`WorkerPool`), not a `ThreadPoolExecutor`, whose
-threads the interpreter joins at exit: a model call in flight must not keep the bot alive
-after SIGTERM. Nothing is lost by not waiting: the audit log and the approval store are
-written before and after each command, and a restart marks an approved command whose result
-never came back as `interrupted`.
+The workers are daemon threads (`bot.slack.workers`): a model call in flight must not keep
+the bot alive after SIGTERM.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol
@@ -42,6 +37,7 @@ from bot.slack.blocks import (
 )
 from bot.slack.config import BotConfig
 from bot.slack.memory import ThreadKey, ThreadMemory
+from bot.slack.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -63,51 +59,6 @@ class AgentRunner(Protocol):
         requester: str = "terminal",
         conversation_id: str | None = None,
     ) -> Turn: ...
-
-
-class WorkerPool:
-    """A fixed number of daemon threads taking jobs from a queue (see the module doc)."""
-
-    def __init__(self, workers: int, name: str) -> None:
-        self._jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]] | None]
-        self._jobs = queue.SimpleQueue()
-        self._closed = False
-        self._threads = [
-            threading.Thread(target=self._work, name=f"{name}-{n}", daemon=True)
-            for n in range(workers)
-        ]
-        for thread in self._threads:
-            thread.start()
-
-    def submit(self, job: Callable[..., Any], *args: Any) -> bool:
-        """Queue `job(*args)`; False once the pool is shut down (the job is dropped)."""
-        if self._closed:
-            return False
-        self._jobs.put((job, args))
-        return True
-
-    def _work(self) -> None:
-        while (item := self._jobs.get()) is not None:
-            job, args = item
-            try:
-                job(*args)
-            except Exception:  # a job's exception would vanish with the thread: log it
-                log.exception("%s failed", getattr(job, "__name__", "job"))
-
-    def shutdown(self, timeout_s: float) -> bool:
-        """Stop taking jobs; wait up to `timeout_s` for running ones. True if all finished."""
-        self._closed = True
-        for _ in self._threads:
-            self._jobs.put(None)
-        deadline = threading.Event()
-        timer = threading.Timer(timeout_s, deadline.set)
-        timer.daemon = True
-        timer.start()
-        for thread in self._threads:
-            while thread.is_alive() and not deadline.is_set():
-                thread.join(0.05)
-        timer.cancel()
-        return not any(thread.is_alive() for thread in self._threads)
 
 
 @dataclass

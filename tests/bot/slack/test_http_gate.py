@@ -37,12 +37,13 @@ def raw_post(
     method: str = "POST",
     path: str | None = None,
     headers: dict[str, str] | None = None,
+    secret: str = SECRET,
 ) -> tuple[int, str]:
     """A request exactly as given (http.client adds nothing but Host and Content-Length)."""
     parts = urllib.parse.urlsplit(url)
     stamp = str(int(time.time())) if stamp is None else stamp
     sent = {"X-Slack-Request-Timestamp": stamp}
-    sent["X-Slack-Signature"] = signature if signature is not None else sign(body, stamp)
+    sent["X-Slack-Signature"] = signature if signature is not None else sign(body, stamp, secret)
     if content_type is not None:
         sent["Content-Type"] = content_type
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
