@@ -45,6 +45,7 @@ from bot.agent.wiring import (
     runbook_retriever,
     runbook_search,
 )
+from bot.lifetime import kill_child_sessions
 from bot.listeners import register_listeners
 from bot.safety.audit import AuditLog
 from bot.slack.approvals import ApproverPolicy, SlackApprovals
@@ -266,6 +267,10 @@ def cli_main(argv: list[str]) -> int:
     except SlackUnusable as exc:
         print(f"halops bot: {exc}", file=sys.stderr)
         return 2
+    finally:
+        # Commands still running (and what they started) stop with the bot.
+        if killed := kill_child_sessions():
+            log.warning("killed the process groups of %d running commands", len(killed))
     exit_if_threads_linger()
     return 0
 

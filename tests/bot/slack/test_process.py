@@ -272,3 +272,24 @@ def test_socket_mode_events_commands_clicks_and_a_reconnect(tmp_path, slack) -> 
     assert len(slack.of("chat.postMessage", thread_ts="4.1")) == 2  # status + approval
     assert approval_state(bot.db, int(approval_id)) == "executed"
     assert "halops bot: stopped" in bot.log()
+
+
+def test_sigterm_stops_a_running_command_and_everything_it_started(tmp_path, slack) -> None:
+    marker = tmp_path / "never"
+    command = f"sleep 600 && touch {marker}"
+    call = format_tool_call("shell", {"command": command})
+    with ModelStandIn({"long job": [call, "Done."]}) as model:
+        bot = BotProcess(tmp_path, slack, model.base_url).wait_ready()
+        assert signed_post(bot.url, mention("long job", "5.1", "EvLong"), SECRET, JSON)[0] == 200
+        assert click(bot, slack, approval_post(slack, "5.1", bot.db)) == 200
+        shell = wait_until(
+            lambda: next((p for p in all_pids() if command in command_line(p)), None),
+            "the approved command runs",
+        )
+        sleeper = wait_until(
+            lambda: next((p for p in all_pids() if parent_of(p) == shell), None), "its sleep"
+        )
+        assert bot.stop(signal.SIGTERM) == 0
+        # Gone at once: the sleep would otherwise run for ten minutes.
+        wait_until(lambda: not alive(shell) and not alive(sleeper), "the command's group is killed")
+    assert not marker.exists()
