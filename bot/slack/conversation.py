@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from functools import partial
@@ -101,10 +102,15 @@ class ConversationRunner:
             self.pool.submit(self._start, conversation)
 
     def shutdown(self, grace_s: float = 3.0) -> None:
-        """Cancel parked approvals (their threads are told), then wait `grace_s` at most."""
+        """Cancel parked approvals (their threads are told), then let running turns finish:
+        all within `grace_s`. The cancellations talk to Slack, which may be slow: they run on
+        a daemon thread, and whatever is left pending is cancelled by the next start."""
+        deadline = time.monotonic() + grace_s
         self._closing = True
-        self.approvals.shutdown()
-        if not self.pool.shutdown(grace_s):
+        notify = threading.Thread(target=self.approvals.shutdown, name="halops-stop", daemon=True)
+        notify.start()
+        notify.join(grace_s)
+        if not self.pool.shutdown(max(0.0, deadline - time.monotonic())):
             log.warning("conversations still running at shutdown are abandoned")
 
     # --- one turn ------------------------------------------------------------------------------

@@ -316,17 +316,24 @@ def test_a_turn_stops_at_the_approval_and_reports_under_the_decisions_id() -> No
     assert (step.outcome, step.approver) == ("executed", "U_ONCALL")
 
 
-def test_an_approved_call_stopped_by_the_rate_limit_is_reported_not_run() -> None:
+def test_an_approved_call_stopped_by_the_rate_limit_is_reported_not_run(tmp_path) -> None:
     limiter = SlidingWindowLimiter(1, 60)
     assert limiter.try_acquire()
-    agent, remote = make_agent(
-        ScriptedModel(call("ssh", host="pve01", command="reboot"), "ok"), limiter=limiter
-    )
-    turn = agent.turn("reboot pve01")
-    next(turn)
-    run = turn.send(ApprovalDecision("approved", "U_ONCALL", approval_id=7))
-    assert (run.decision.approval_id, run.outcome) == (7, "not_run")
-    assert remote["ssh"].calls == []
+    with AuditLog(tmp_path / "audit.sqlite") as audit:
+        agent, remote = make_agent(
+            ScriptedModel(call("ssh", host="pve01", command="reboot"), "ok"),
+            limiter=limiter,
+            audit=audit,
+        )
+        turn = agent.turn("reboot pve01")
+        next(turn)
+        run = turn.send(ApprovalDecision("approved", "U_ONCALL", approval_id=7))
+        assert (run.decision.approval_id, run.outcome) == (7, "not_run")
+        assert remote["ssh"].calls == []
+        [entry] = audit.recent(1)
+        assert [(e.kind, e.detail) for e in audit.events(entry.id)] == [
+            ("not_run", {"reason": "rate limit"})
+        ]
 
 
 @pytest.mark.parametrize("outcome", ["denied", "expired", "withheld"])

@@ -293,3 +293,66 @@ def test_sigterm_stops_a_running_command_and_everything_it_started(tmp_path, sla
         # Gone at once: the sleep would otherwise run for ten minutes.
         wait_until(lambda: not alive(shell) and not alive(sleeper), "the command's group is killed")
     assert not marker.exists()
+
+
+def test_socket_mode_approvals_hold_no_worker_and_refusals_are_audited(tmp_path, slack) -> None:
+    first = tmp_path / "first"
+    job = format_tool_call("shell", {"command": f"touch {first}"})
+    again = format_tool_call("shell", {"command": f"touch {tmp_path / 'second'}"})
+    scripts = {"first job": [job, "Done."], "second job": [again, "Not asked."], "up?": ["Yes."]}
+    settings = {"conversation": {"workers": 1}, "approvals": {"max_pending_per_user": 1}}
+    with ModelStandIn(scripts) as model:
+        bot = BotProcess(tmp_path, slack, model.base_url, http=False, bot_config=settings)
+        bot.wait_ready()
+        try:
+            slack.wait_connected()
+
+            def event(text: str, ts: str, user: str = ASKER) -> None:
+                body = json.loads(
+                    standin.event_body(standin.mention_event(text, user, CHANNEL, ts), f"Ev{ts}")
+                )
+                slack.wait_ack(slack.send_envelope("events_api", body))
+
+            event("first job", "6.1")
+            post = approval_post(slack, "6.1", bot.db)
+            # One worker, one parked request: the approver's question is still answered.
+            event("up?", "6.2", user=ONCALL)
+            answer_of(slack, "6.2", "Yes.")
+            # The asker's second request is over their limit: withheld, nothing posted.
+            event("second job", "6.3")
+            answer_of(slack, "6.3", "Not asked.")
+            # Clicks: a stranger, the asker themself, a forged id, the right id on the wrong
+            # message, then the approver on the right message.
+            approval_id = post.args["blocks"][4]["elements"][0]["value"]
+
+            def clicked(user: str, value: str, message_ts: str) -> None:
+                payload = standin.block_actions_payload(
+                    "halops_approve", value, user, CHANNEL, message_ts, slack.response_url
+                )
+                slack.wait_ack(slack.send_envelope("interactive", payload))
+
+            clicked("USTRANGER", approval_id, post.result["ts"])
+            clicked(ASKER, approval_id, post.result["ts"])
+            clicked(ONCALL, "77", post.result["ts"])
+            clicked(ONCALL, approval_id, "1.0")
+            slack.wait_call("chat.postEphemeral", count=4, timeout=60)
+            assert not first.exists()
+            clicked(ONCALL, approval_id, post.result["ts"])
+            answer_of(slack, "6.1", "Done.")
+            assert first.exists() and not (tmp_path / "second").exists()
+            # The audit log is for approvers.
+            for user in (ASKER, ONCALL):
+                fields = standin.slash_command_fields("audit", user, CHANNEL, slack.response_url)
+                slack.wait_ack(slack.send_envelope("slash_commands", fields))
+            replies = slack.wait_call("response_url", count=2, timeout=60)
+        finally:
+            assert bot.stop() == 0
+    assert replies[0].args["text"].startswith("Only approvers")
+    assert replies[1].args["text"] == "HALops audit"
+    with sqlite3.connect(bot.db) as conn:
+        refused = conn.execute(
+            "SELECT actor, verdict_id IS NULL FROM events WHERE kind = 'refused' ORDER BY id"
+        ).fetchall()
+        withheld = conn.execute("SELECT detail FROM events WHERE kind = 'cancelled'").fetchall()
+    assert refused == [("USTRANGER", 0), (ASKER, 0), (ONCALL, 1), (ONCALL, 0)]
+    assert "still waiting for an approver" in withheld[0][0]
