@@ -215,7 +215,12 @@ def run_socket_mode(app: App, app_token: str) -> None:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="halops bot", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="halops bot",
+        description="Run the Slack bot: Socket Mode by default, --http for a request URL on "
+        "loopback. Secrets from the environment: SLACK_BOT_TOKEN, and SLACK_APP_TOKEN (Socket "
+        "Mode) or SLACK_SIGNING_SECRET (HTTP); SLACK_API_URL points at another Web API.",
+    )
     parser.add_argument("--config", type=Path, default=DEFAULT_BOT_CONFIG, help="bot.yaml")
     parser.add_argument("--http", action="store_true", help="HTTP mode instead of Socket Mode")
     parser.add_argument("--host", default="127.0.0.1", help="HTTP mode: address to bind")

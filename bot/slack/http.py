@@ -223,6 +223,8 @@ def check_form(text: str) -> None:
         raise Rejected(400, "form body cannot be parsed") from None
     if any(len(values) != 1 for values in fields.values()):
         raise Rejected(400, "form field given twice")
+    if "ssl_check" in fields:  # Slack's check of the request URL; Bolt answers it
+        return None
     if "payload" in fields:
         return check_interaction(parse_json_object(fields["payload"][0], "payload"))
     missing = [f for f in ("command", "user_id", "channel_id") if f not in fields]

@@ -181,6 +181,12 @@ def test_a_chunked_body_is_stopped_at_the_cap(make_bot) -> None:
     assert raw_exchange(bot.server.url, head + body).startswith(b"HTTP/1.1 413 ")
 
 
+def test_slacks_ssl_check_of_the_request_url_is_answered(make_bot, slack) -> None:
+    bot = make_bot({})
+    assert raw_post(bot.server.url, b"ssl_check=1&token=legacy", FORM)[0] == 200
+    assert slack.calls == []
+
+
 def test_replayed_signed_bytes_are_refused(make_bot, slack) -> None:
     bot = make_bot({"hello": ["hi"]})
     stamp = str(int(time.time()))
