@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -363,8 +363,8 @@ def test_local_tools_are_judged_by_the_policy_like_every_other_tool() -> None:
     policy = SpyPolicy()
     model = ScriptedModel(call("search_runbooks", query="disk"), "ok")
     agent, _ = make_agent(model)
-    agent.deps.policy = policy  # type: ignore[assignment]
-    agent.deps.tools = {"search_runbooks": RunbookSearchExecutor(lambda q: [("T", "body")])}
+    search = RunbookSearchExecutor(lambda q: [("T", "body")])
+    agent = Agent(replace(agent.deps, policy=policy, tools={"search_runbooks": search}))
     [step] = agent.run("disk?").steps
     assert [t for _, t, _ in policy.seen] == ["local"]
     assert (step.decision, step.rule_id, step.outcome) == ("allow", "tool.read_only", "executed")
