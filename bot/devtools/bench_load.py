@@ -225,15 +225,19 @@ def offered_load(url: str, rate: int, seconds: float, first: int) -> dict[str, A
 
 
 def throughput(url: str, step_s: float) -> tuple[int, list[dict[str, Any]]]:
-    steps, held, first = [], 0, 0
+    """The highest offered rate whose p99 met the target. The ladder stops when the bot falls
+    behind (achieved < 90 % of offered) or two steps in a row miss: on a shared machine one
+    step can miss on a neighbour's burst of CPU."""
+    steps, held, first, misses = [], 0, 0, 0
     for rate in RATES:
         step = offered_load(url, rate, step_s, first)
         first += int(rate * step_s)
         steps.append(step)
-        ok = step["p99_ms"] <= P99_TARGET_S * 1000 and step["errors"] == 0
-        if not ok or step["achieved_rps"] < 0.9 * rate:
+        met = step["p99_ms"] <= P99_TARGET_S * 1000 and step["errors"] == 0
+        held = rate if met else held
+        misses = 0 if met else misses + 1
+        if step["achieved_rps"] < 0.9 * rate or misses == 2:
             break
-        held = rate
     return held, steps
 
 
@@ -422,7 +426,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def report(f: dict[str, Any]) -> str:
-    lines = [f"signed events held at p99 <= 100 ms on loopback: {f['held_rps_at_p99_100ms']} req/s"]
+    load = os.getloadavg()[0]
+    lines = [
+        f"signed events held at p99 <= 100 ms on loopback: {f['held_rps_at_p99_100ms']} req/s "
+        f"(load average {load:.1f} on {os.cpu_count()} CPUs, client and bot on the same machine)"
+    ]
     for step in f["steps"]:
         lines.append(
             f"  offered {step['offered_rps']:>5}/s: achieved {step['achieved_rps']:>7}/s, "
