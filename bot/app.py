@@ -48,6 +48,7 @@ from bot.agent.wiring import (
 from bot.lifetime import kill_child_sessions
 from bot.listeners import register_listeners
 from bot.safety.audit import AuditLog
+from bot.serve import health_check
 from bot.slack.approvals import ApproverPolicy, SlackApprovals
 from bot.slack.config import DEFAULT_BOT_CONFIG, BotConfig, BotConfigError, load_bot_config
 from bot.slack.conversation import AgentRunner, ConversationRunner
@@ -144,10 +145,8 @@ def running_bot(
     secrets: Secrets,
     model_url: str | None,
     model: str | None,
-) -> Iterator[App]:
+) -> Iterator[tuple[App, BotDeps]]:
     """Everything the bot holds for its lifetime, built in order and closed in reverse."""
-    from bot.serve import health_check
-
     client = slack_client(secrets.bot_token)
     until_slack_answers(client.auth_test, f"auth.test at {client.base_url}")
     with (
@@ -164,7 +163,9 @@ def running_bot(
             deps.close()
 
 
-def http_server(app: App, deps: BotDeps, signing_secret: str, host: str, port: int):
+def http_server(
+    app: App, deps: BotDeps, signing_secret: str, host: str, port: int
+) -> SlackHTTPServer:
     """The HTTP mode's server: the request gate in front of Bolt, under waitress."""
     gate = SlackRequestGate(app, signing_secret, deps.seen)
     return SlackHTTPServer(gate, host, port, deps.config.http)
