@@ -222,8 +222,8 @@ class SlackApprovals:
                 blocks=build_approval_blocks(approval),
                 text=build_approval_text(approval),
             )
-        except SlackApiError as exc:
-            log.error("cannot post approval %s: %s", approval.id, exc)
+        except Exception as exc:  # Slack's error, or no Slack at all: nobody can decide
+            log.error("cannot post approval %s: %s: %s", approval.id, type(exc).__name__, exc)
             return False
         self.store.set_message(approval.id, str(response["ts"]))
         return True
@@ -389,7 +389,7 @@ class SlackApprovals:
                     blocks=build_approval_blocks(approval),
                     text=build_approval_text(approval),
                 )
-            except SlackApiError as exc:
+            except Exception as exc:  # best effort: the state is in the store, not the message
                 log.error("cannot update approval message %s: %s", approval_id, exc)
 
     def _audit_id(

@@ -24,7 +24,6 @@ from functools import partial
 from typing import Any, Protocol
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.agent.confirm import ApprovalDecision, ApprovedRun
 from bot.agent.loop import AgentResult, Turn
@@ -227,7 +226,7 @@ class ConversationRunner:
     def _update(self, key: ThreadKey, ts: str, blocks: list[dict[str, Any]], text: str) -> None:
         try:
             self.client.chat_update(channel=key.channel, ts=ts, blocks=blocks, text=text)
-        except SlackApiError as exc:
+        except Exception as exc:  # best effort: a status line must not stop the conversation
             log.error("cannot update message %s in %s: %s", ts, key.conversation_id, exc)
 
     def _replace(self, key: ThreadKey, status_ts: str, messages: list[list[dict[str, Any]]]):

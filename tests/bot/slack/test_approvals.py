@@ -537,3 +537,30 @@ def test_an_approved_command_whose_result_never_came_back_is_interrupted(
     after = make_bot({})
     assert after.deps.approvals.store.get(1).state == "interrupted"
     assert audit_kinds(after)[-1] == ("interrupted", "halops")
+
+
+def test_an_approval_that_cannot_be_posted_runs_nothing_and_frees_its_slot(make_bot, slack):
+    import urllib.error
+
+    bot = make_bot(
+        {**reboot_script("Could not ask."), "again": [REBOOT, "Asked."]}, max_pending_per_user=1
+    )
+    post = bot.deps.client.chat_postMessage
+    failed: list[str] = []
+
+    def unreachable_for_approvals(**kwargs):
+        if str(kwargs.get("text", "")).startswith("Approval needed") and not failed:
+            failed.append(kwargs["text"])
+            raise urllib.error.URLError("Slack is unreachable")
+        return post(**kwargs)
+
+    bot.deps.client.chat_postMessage = unreachable_for_approvals
+    thread = bot.mention("reboot pve01")
+    assert bot.answer(thread)["text"] == "Could not ask."
+    assert bot.deps.approvals.store.get(1).state == "cancelled"
+    assert bot.tools["ssh"].calls == []
+    # The failed request holds no slot of the asker's pending limit (1).
+    again = bot.mention("again")
+    bot.approval_messages(again)
+    bot.click(2, ONCALL, approve=False)
+    assert bot.answer(again)["text"] == "Asked."
