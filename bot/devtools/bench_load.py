@@ -128,7 +128,8 @@ class Bot:
         raise KeyError(field)
 
     def descendants(self) -> set[int]:
-        found, frontier = set(), {self.process.pid}
+        found: set[int] = set()
+        frontier = {self.process.pid}
         while frontier:
             children = {pid for pid in _pids() if _parent(pid) in frontier}
             frontier = children - found

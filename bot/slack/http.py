@@ -28,7 +28,7 @@ import logging
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -244,8 +244,8 @@ def check_interaction(payload: dict[str, Any]) -> None:
             raise Rejected(400, "block_actions without a list of actions")
 
 
-def slack_headers(environ: dict[str, Any]) -> dict[str, str]:
-    headers = {}
+def slack_headers(environ: dict[str, Any]) -> dict[str, str | Sequence[str]]:
+    headers: dict[str, str | Sequence[str]] = {}
     for name in FORWARDED_HEADERS:
         key = "CONTENT_TYPE" if name == "content-type" else "HTTP_" + name.upper().replace("-", "_")
         if key in environ:

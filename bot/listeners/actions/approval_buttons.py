@@ -38,9 +38,10 @@ def approval_click_listener(deps: BotDeps, approve: bool) -> Callable[..., None]
 
 def clicked_message(body: dict[str, Any]) -> tuple[str | None, str | None]:
     """The channel and ts of the message whose button was clicked (None when absent)."""
-    container = body.get("container") if isinstance(body.get("container"), dict) else {}
-    message = body.get("message") if isinstance(body.get("message"), dict) else {}
-    channel_field = body.get("channel") if isinstance(body.get("channel"), dict) else {}
+    container, message, channel_field = (
+        value if isinstance(value := body.get(key), dict) else {}
+        for key in ("container", "message", "channel")
+    )
     channel = container.get("channel_id") or channel_field.get("id")
     message_ts = container.get("message_ts") or message.get("ts")
     return (
