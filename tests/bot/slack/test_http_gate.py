@@ -132,6 +132,14 @@ def test_wrong_secret_and_forged_signature_get_401(make_bot, slack) -> None:
     assert slack.calls == []
 
 
+def test_a_short_content_length_is_refused_without_parsing(make_bot, slack) -> None:
+    bot = make_bot({})
+    head = {"Content-Length": str(len(MENTION) - 10)}
+    status, _ = raw_post(bot.server.url, MENTION, JSON, headers=head)
+    assert status == 401  # the signature covers the whole body, the server read less
+    assert slack.calls == []
+
+
 def test_other_paths_and_methods_are_refused(make_bot, slack) -> None:
     bot = make_bot({})
     assert raw_post(bot.server.url, MENTION, path="/slack/other")[0] == 404
