@@ -160,7 +160,9 @@ def running_bot(
         try:
             yield build_app(deps, secrets.signing_secret), deps
         finally:
-            deps.close()
+            # A stop is a stop: running commands (and what they started) are killed at once,
+            # rather than given the grace, so the bot is gone within shutdown_grace_s.
+            deps.close(stop_commands=kill_child_sessions)
 
 
 def http_server(
@@ -274,7 +276,7 @@ def cli_main(argv: list[str]) -> int:
         print(f"halops bot: {exc}", file=sys.stderr)
         return 2
     finally:
-        # Commands still running (and what they started) stop with the bot.
+        # Anything started after the conversations stopped (there should be nothing).
         if killed := kill_child_sessions():
             log.warning("killed the process groups of %d running commands", len(killed))
     exit_if_threads_linger()

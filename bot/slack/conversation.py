@@ -19,6 +19,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol
@@ -100,14 +101,18 @@ class ConversationRunner:
         if first:
             self.pool.submit(self._start, conversation)
 
-    def shutdown(self, grace_s: float = 3.0) -> None:
-        """Cancel parked approvals (their threads are told), then let running turns finish:
-        all within `grace_s`. The cancellations talk to Slack, which may be slow: they run on
-        a daemon thread, and whatever is left pending is cancelled by the next start."""
+    def shutdown(
+        self, grace_s: float = 3.0, stop_commands: Callable[[], object] = lambda: None
+    ) -> None:
+        """Cancel parked approvals (their threads are told), stop running commands (their
+        approval messages then say `failed`), and let running turns end: all within `grace_s`.
+        The cancellations talk to Slack, which may be slow: they run on a daemon thread, and
+        whatever is left pending is cancelled by the next start."""
         deadline = time.monotonic() + grace_s
         self._closing = True
         notify = threading.Thread(target=self.approvals.shutdown, name="halops-stop", daemon=True)
         notify.start()
+        stop_commands()
         notify.join(grace_s)
         if not self.pool.shutdown(max(0.0, deadline - time.monotonic())):
             log.warning("conversations still running at shutdown are abandoned")

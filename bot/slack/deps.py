@@ -25,8 +25,10 @@ class BotDeps:
     model_url: str
     seen: SeenRequests  # event ids and request signatures within the replay window
 
-    def close(self) -> None:
-        self.conversations.shutdown(self.config.shutdown_grace_s)
+    def close(self, stop_commands: Callable[[], object] = lambda: None) -> None:
+        """Stop conversations (and, through `stop_commands`, the commands they run), then
+        close the stores."""
+        self.conversations.shutdown(self.config.shutdown_grace_s, stop_commands)
         self.approvals.store.close()
         self.conversations.memory.close()
         self.seen.close()
