@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -279,24 +279,23 @@ def cli_main(argv: list[str]) -> int:
         # Anything started after the conversations stopped (there should be nothing).
         if killed := kill_child_sessions():
             log.warning("killed the process groups of %d running commands", len(killed))
-    exit_if_threads_linger()
-    return 0
+    exit_now(0)
 
 
-def exit_if_threads_linger() -> None:
-    """The last step of a stop: everything is closed (SQLite writes are atomic); a thread that
-    is not a daemon yet still runs (a library's, blocked on the network) would hold the process
-    at interpreter exit, past systemd's patience. Exit without waiting for it."""
-    lingering = [
-        t.name
-        for t in threading.enumerate()
-        if t.is_alive() and not t.daemon and t is not threading.main_thread()
-    ]
-    if lingering:
-        log.warning("exiting without waiting for threads %s", ", ".join(lingering))
-        logging.shutdown()
-        sys.stderr.flush()
-        os._exit(0)
+def exit_now(code: int) -> NoReturn:
+    """The last step of a stop. Everything is closed (SQLite commits are atomic) and the
+    children are gone; what remains is the interpreter's own teardown, which joins any library
+    thread that is not a daemon (one blocked on the network would hold the process past
+    systemd's patience) and frees every module (seconds on a loaded machine). Neither is worth
+    waiting for, so the process ends here."""
+    main = threading.main_thread()
+    threads = [t.name for t in threading.enumerate() if not t.daemon and t is not main]
+    if threads:
+        log.info("exiting without waiting for threads %s", ", ".join(threads))
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def serve(app: App, deps: BotDeps, args: argparse.Namespace, secrets: Secrets) -> None:
