@@ -28,6 +28,8 @@ from typing import IO, TYPE_CHECKING, Any
 import jsonschema
 import yaml
 
+from bot.lifetime import tied_to_this_process
+
 if TYPE_CHECKING:
     import openai
 
@@ -222,6 +224,8 @@ class LlamaServer:
             errors="replace",
             # Own session: Ctrl-C reaches only `halops serve`, which then stops the child in order.
             start_new_session=True,
+            # And it dies with its parent, even a SIGKILLed one: no orphan holding the port.
+            preexec_fn=tied_to_this_process(),
         )
         self._reader = threading.Thread(target=self._read_output, daemon=True)
         self._reader.start()

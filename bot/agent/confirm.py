@@ -1,4 +1,9 @@
-"""The confirmation tier's interface: the loop asks, a person (terminal or Slack) decides."""
+"""The confirmation tier's interface: the loop asks, a person (terminal or Slack) decides.
+
+A decision carries the id of the approval it answers, and once the approved call has run the
+loop reports what became of it (`ApprovedRun`) under that id: no side channel matches
+executions to approvals afterwards.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TextIO
 
-Outcome = Literal["approved", "denied", "expired"]
+Outcome = Literal["approved", "denied", "expired", "withheld"]
+RunOutcome = Literal["executed", "failed", "not_run"]
 
 
 @dataclass(frozen=True)
@@ -27,8 +33,24 @@ class ApprovalRequest:
 
 @dataclass(frozen=True)
 class ApprovalDecision:
+    """`approved`/`denied` by a person, `expired` when nobody decided in time (or the request
+    was cancelled), `withheld` when it was never put to a person (`reason` says why)."""
+
     outcome: Outcome
     approver: str | None = None
+    approval_id: int | None = None  # the confirmer's own id of the request, if it has one
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ApprovedRun:
+    """What became of an approved call, reported under its decision's approval id. `output` is
+    already scrubbed: the loop scrubs a tool's output once, for the model and the approver."""
+
+    decision: ApprovalDecision
+    outcome: RunOutcome
+    exit_status: int | None = None
+    output: str = ""
 
 
 class Confirmer(Protocol):

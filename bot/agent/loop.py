@@ -13,12 +13,19 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.agent.actions import Action, BadToolArguments, action_for
-from bot.agent.confirm import ApprovalDecision, ApprovalRequest, Confirmer
+from bot.agent.confirm import (
+    ApprovalDecision,
+    ApprovalRequest,
+    ApprovedRun,
+    Confirmer,
+    DenyAll,
+    RunOutcome,
+)
 from bot.agent.model import ChatModel, ModelReply
 from bot.agent.ratelimit import SlidingWindowLimiter
 from bot.safety.audit import AuditLog
@@ -64,7 +71,7 @@ class Step:
     call: ToolCall
     decision: str  # allow | confirm | block | invalid | rate_limited
     rule_id: str
-    outcome: str  # executed | failed | blocked | denied | expired | skipped
+    outcome: str  # executed | failed | blocked | denied | expired | withheld | skipped
     observation: str
     approver: str | None = None
 
@@ -77,6 +84,12 @@ class AgentResult:
     messages: list[dict[str, str]] = field(default_factory=list)
 
 
+# What a turn hands its driver: a request a person must decide (the driver sends back the
+# `ApprovalDecision`), or the report of an approved call that ran or did not (answer None).
+Interaction = ApprovalRequest | ApprovedRun
+Turn = Generator[Interaction, ApprovalDecision | None, AgentResult]
+
+
 @dataclass
 class AgentDeps:
     """What the loop is wired to; the Slack bot and the CLI build this differently."""
@@ -84,8 +97,10 @@ class AgentDeps:
     model: ChatModel
     tools: Mapping[str, ToolExecutor]
     policy: CommandPolicy
-    confirmer: Confirmer
     limiter: SlidingWindowLimiter
+    # Who decides when `run()` drives the turn; the Slack bot drives `turn()` itself and
+    # parks at approvals, so it leaves this at DenyAll (fail closed, should anything call it).
+    confirmer: Confirmer = field(default_factory=DenyAll)
     audit: AuditLog | None = None
     retriever: Retriever | None = None
     base_prompt: str = "You are HAL, an operations assistant for a small infrastructure lab."
@@ -105,6 +120,18 @@ class Agent:
         requester: str = "terminal",
         conversation_id: str | None = None,
     ) -> AgentResult:
+        """One request from start to answer; approvals go to `deps.confirmer` and block."""
+        return drive(self.turn(request, history, requester, conversation_id), self.deps.confirmer)
+
+    def turn(
+        self,
+        request: str,
+        history: list[dict[str, str]] | None = None,
+        requester: str = "terminal",
+        conversation_id: str | None = None,
+    ) -> Turn:
+        """The loop as a generator: it stops at every approval request, so a caller that must
+        not block (the Slack bot) can park it and resume it with the decision later."""
         conversation_id = conversation_id or uuid.uuid4().hex
         messages = [self.system_message(request), *(history or [])]
         messages.append({"role": "user", "content": request})
@@ -117,9 +144,9 @@ class Agent:
                 messages.append({"role": "assistant", "content": parsed.content})
                 return AgentResult(parsed.content, "answered", steps, messages)
             messages.append({"role": "assistant", "content": assistant_text(parsed)})
-            new_steps = [
-                self.handle_call(call, requester, conversation_id) for call in parsed.calls
-            ]
+            new_steps = []
+            for call in parsed.calls:
+                new_steps.append((yield from self.handle_call(call, requester, conversation_id)))
             steps += new_steps
             messages.append({"role": "user", "content": observations_text(new_steps)})
         answer = f"Stopped after {self.deps.caps.max_iterations} steps without a final answer."
@@ -156,7 +183,9 @@ class Agent:
 
     # --- one call: detect -> decide -> (confirm) -> execute ---------------------------------
 
-    def handle_call(self, call: ToolCall, requester: str, conversation_id: str) -> Step:
+    def handle_call(
+        self, call: ToolCall, requester: str, conversation_id: str
+    ) -> Generator[Interaction, ApprovalDecision | None, Step]:
         tool = self.deps.tools.get(call.name)
         if tool is None:
             known = ", ".join(sorted(self.deps.tools))
@@ -165,67 +194,52 @@ class Agent:
             action = action_for(call.name, tool.spec.transport, call.arguments)
         except BadToolArguments as exc:
             return Step(call, "invalid", "tool.bad_arguments", "skipped", str(exc))
-        verdict = self.judge(action, tool)
+        verdict = self.judge(action)
         verdict_id = self._audit_verdict(verdict, action, requester, conversation_id)
         if verdict.decision == "block":
             text = f"blocked by policy [{verdict.rule_id}]: {verdict.reason}"
             return Step(call, "block", verdict.rule_id, "blocked", text)
-        approver = None
-        if verdict.decision == "confirm":
-            decision = self._ask_person(action, verdict, verdict_id, requester, conversation_id)
-            if decision.outcome != "approved":
-                return self._not_approved(call, verdict, decision)
-            approver = decision.approver
-        step = self.execute(call, action, tool, verdict, verdict_id)
-        step.approver = approver
+        if verdict.decision == "allow":
+            step, _ = self.execute(call, action, tool, verdict, verdict_id)
+            return step
+        request = approval_request(action, verdict, verdict_id, requester, conversation_id)
+        decision = yield request
+        if decision is None or decision.outcome != "approved":
+            return not_approved(call, verdict, decision)
+        step, run = self.execute(call, action, tool, verdict, verdict_id, decision)
+        assert run is not None
+        yield run  # the confirmer shows the approver what became of the approved call
         return step
 
-    def judge(self, action: Action, tool: ToolExecutor) -> Verdict:
-        if action.transport == "local":
-            # Local tools (runbook search) have no transport to abuse; they declare themselves.
-            if tool.spec.read_only:
-                return Verdict("allow", "tool.read_only", f"{tool.spec.name} is read-only")
-            return Verdict("confirm", "tool.local_write", f"{tool.spec.name} changes state")
+    def judge(self, action: Action) -> Verdict:
+        """Every call, local tools included, is judged by the policy from its action."""
         return self.deps.policy.evaluate(action.command, action.transport, action.host)
 
     def execute(
-        self, call: ToolCall, action: Action, tool: ToolExecutor, verdict: Verdict, verdict_id: int
-    ) -> Step:
+        self,
+        call: ToolCall,
+        action: Action,
+        tool: ToolExecutor,
+        verdict: Verdict,
+        verdict_id: int,
+        decision: ApprovalDecision | None = None,
+    ) -> tuple[Step, ApprovedRun | None]:
+        """Run the call (rate limit permitting); with a decision, also its report."""
         if not self.deps.limiter.try_acquire():
             wait = self.deps.limiter.retry_after()
             text = f"rate limit reached; nothing ran. Try again in {wait:.0f} s."
-            return Step(call, "rate_limited", "rate.limit", "skipped", text)
+            self._audit_kind(verdict_id, "not_run", {"reason": "rate limit"})
+            step = Step(call, "rate_limited", "rate.limit", "skipped", text)
+            return with_approver(step, decision), reported(decision, "not_run", None, "")
         result = run_tool(tool, action, self.deps.caps.tool_timeout_s)
-        observation = scrub_text(result.output).text
-        self._audit_event(verdict_id, "executed" if result.ok else "failed", result)
-        outcome = "executed" if result.ok else "failed"
+        observation = scrub_text(result.output).text  # once: the model and the approver see it
+        outcome: RunOutcome = "executed" if result.ok else "failed"
+        self._audit_event(verdict_id, outcome, result)
         text = observation if result.ok else f"error ({result.error_kind}): {observation}"
-        return Step(call, verdict.decision, verdict.rule_id, outcome, text)
-
-    def _ask_person(
-        self, action: Action, verdict: Verdict, verdict_id: int, requester: str, conv: str
-    ) -> ApprovalDecision:
-        request = ApprovalRequest(
-            verdict_id=verdict_id,
-            tool=action.tool,
-            transport=action.transport,
-            host=action.host,
-            command=action.command,
-            rule_id=verdict.rule_id,
-            reason=verdict.reason,
-            requester=requester,
-            conversation_id=conv,
-            arguments=dict(action.arguments),
+        step = Step(call, verdict.decision, verdict.rule_id, outcome, text)
+        return with_approver(step, decision), reported(
+            decision, outcome, result.exit_status, observation
         )
-        return self.deps.confirmer.confirm(request)
-
-    @staticmethod
-    def _not_approved(call: ToolCall, verdict: Verdict, decision: ApprovalDecision) -> Step:
-        if decision.outcome == "expired":
-            text = "the approval request expired; nothing ran"
-        else:
-            text = f"{decision.approver or 'the approver'} denied the request; nothing ran"
-        return Step(call, "confirm", verdict.rule_id, decision.outcome, text, decision.approver)
 
     # --- audit ------------------------------------------------------------------------------
 
@@ -241,12 +255,69 @@ class Agent:
             request_id=conv,
         )
 
+    def _audit_kind(self, verdict_id: int, kind: str, detail: dict[str, Any]) -> None:
+        if self.deps.audit is not None and verdict_id:
+            self.deps.audit.record_event(verdict_id, kind, detail=detail)
+
     def _audit_event(self, verdict_id: int, kind: str, result: ToolResult) -> None:
         if self.deps.audit is not None and verdict_id:
             detail = {"error_kind": result.error_kind, "duration_s": round(result.duration_s, 3)}
             self.deps.audit.record_event(
                 verdict_id, kind, exit_status=result.exit_status, detail=detail
             )
+
+
+def drive(turn: Turn, confirmer: Confirmer) -> AgentResult:
+    """Run a turn to its end, asking `confirmer` (blocking) at every approval request."""
+    try:
+        interaction = next(turn)
+        while True:
+            answer = (
+                confirmer.confirm(interaction) if isinstance(interaction, ApprovalRequest) else None
+            )
+            interaction = turn.send(answer)
+    except StopIteration as done:
+        return done.value
+
+
+def approval_request(
+    action: Action, verdict: Verdict, verdict_id: int, requester: str, conversation_id: str
+) -> ApprovalRequest:
+    return ApprovalRequest(
+        verdict_id=verdict_id,
+        tool=action.tool,
+        transport=action.transport,
+        host=action.host,
+        command=action.command,
+        rule_id=verdict.rule_id,
+        reason=verdict.reason,
+        requester=requester,
+        conversation_id=conversation_id,
+        arguments=dict(action.arguments),
+    )
+
+
+def not_approved(call: ToolCall, verdict: Verdict, decision: ApprovalDecision | None) -> Step:
+    if decision is None:  # a driver that sent nothing back: fail closed
+        decision = ApprovalDecision("expired")
+    if decision.outcome == "expired":
+        text = "the approval request expired; nothing ran"
+    elif decision.outcome == "withheld":
+        text = f"the request was not put to an approver ({decision.reason}); nothing ran"
+    else:
+        text = f"{decision.approver or 'the approver'} denied the request; nothing ran"
+    return Step(call, "confirm", verdict.rule_id, decision.outcome, text, decision.approver)
+
+
+def with_approver(step: Step, decision: ApprovalDecision | None) -> Step:
+    step.approver = decision.approver if decision is not None else None
+    return step
+
+
+def reported(
+    decision: ApprovalDecision | None, outcome: RunOutcome, exit_status: int | None, output: str
+) -> ApprovedRun | None:
+    return None if decision is None else ApprovedRun(decision, outcome, exit_status, output)
 
 
 # Characters that make a command line more than one plain argv (pipes, lists, redirections,

@@ -1,19 +1,20 @@
-"""Build the agent's dependencies from config: policy, tools, retrieval, model, audit.
+"""Build the agent's dependencies from config: policy, tools (with the transport libraries),
+rate limit, caps, audit. Model and retrieval come from `bot.agent.factories` (re-exported here
+for `halops ask`).
 
-The CLI and the Slack bot both call `build_deps`; they differ only in the `Confirmer` they
-pass and in who the requester is.
+`halops ask` and the Slack bot both call `build_deps`; the CLI passes a `Confirmer` that asks
+at the terminal, the bot none (it drives `Agent.turn` and parks at approvals itself).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import Any
 
 from bot.agent.config import AgentConfig
-from bot.agent.confirm import Confirmer
+from bot.agent.confirm import Confirmer, DenyAll
+from bot.agent.factories import chat_model, model_endpoint, runbook_retriever, runbook_search
 from bot.agent.loop import AgentCaps, AgentDeps, Retriever
-from bot.agent.model import ChatModel, OpenAIChatModel
+from bot.agent.model import ChatModel
 from bot.agent.ratelimit import SlidingWindowLimiter
 from bot.safety.audit import AuditLog
 from bot.safety.inventory import Inventory
@@ -50,49 +51,10 @@ def build_tool_set(
     )
 
 
-def runbook_search(cfg: AgentConfig, k: int | None = None) -> Retriever | None:
-    """Top passages from the rag_index collection, or None when the index is not built."""
-    db_dir = cfg.retrieval["db_dir"]
-    if not db_dir.exists():
-        log.warning("no runbook index at %s (run the rag_index rule); retrieval off", db_dir)
-        return None
-    from bot.retrieval.index import open_collection, query_collection
-    from bot.retrieval.prompt import passages_to_documents
-
-    collection = open_collection(db_dir, cfg.retrieval["collection"])
-    top_k = k if k is not None else max(1, int(cfg.retrieval["top_k"]))
-
-    def retrieve(request: str) -> list[tuple[str, str]]:
-        return passages_to_documents(query_collection(collection, request, top_k))
-
-    return retrieve
-
-
-def runbook_retriever(cfg: AgentConfig) -> Retriever | None:
-    """Passages for the system prompt; None when retrieval is off (top_k 0) or unbuilt."""
-    if int(cfg.retrieval["top_k"]) == 0:
-        return None
-    return runbook_search(cfg)
-
-
-def chat_model(cfg: AgentConfig, base_url: str) -> ChatModel:
-    from bot.serve import openai_client
-
-    gen: Mapping[str, Any] = cfg.generation
-    return OpenAIChatModel(
-        openai_client(base_url),
-        cfg.model,
-        temperature=float(gen["temperature"]),
-        seed=gen["seed"],
-        max_tokens=int(gen["max_tokens"]),
-        timeout_s=float(gen["timeout_s"]),
-    )
-
-
 def build_deps(
     cfg: AgentConfig,
     model: ChatModel,
-    confirmer: Confirmer,
+    confirmer: Confirmer | None = None,
     limiter: SlidingWindowLimiter | None = None,
     audit: AuditLog | None = None,
     retriever: Retriever | None = None,
@@ -105,10 +67,21 @@ def build_deps(
         model=model,
         tools=build_tool_set(cfg, inventory, search),
         policy=CommandPolicy(load_policy_settings(cfg.policy), inventory),
-        confirmer=confirmer,
+        confirmer=confirmer or DenyAll(),
         limiter=limiter or SlidingWindowLimiter(caps["max_commands"], caps["window_s"]),
         audit=audit,
         retriever=retriever,
         base_prompt=cfg.base_prompt,
         caps=AgentCaps(caps["max_iterations"], float(caps["tool_timeout_s"])),
     )
+
+
+__all__ = [
+    "build_deps",
+    "build_tool_set",
+    "chat_model",
+    "host_entries",
+    "model_endpoint",
+    "runbook_retriever",
+    "runbook_search",
+]

@@ -25,16 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from bot.agent.config import load_agent_config
+from bot.agent.loop import Agent
 from bot.agent.model import ModelReply
 from bot.agent.ratelimit import SlidingWindowLimiter
 from bot.agent.wiring import build_deps
-from bot.app import build_app, slack_client
+from bot.app import build_app, build_bot_deps, http_server, slack_client
 from bot.devtools import slack_standin as standin
 from bot.devtools.slack_standin import FORM, JSON, SlackAPIStandIn, signed_post
 from bot.safety.audit import AuditLog
 from bot.slack.config import load_bot_config
-from bot.slack.deps import build_bot_deps, hosted_agent
-from bot.slack.http import SlackHTTPServer
+from bot.slack.store import ApprovalStore
 from bot.tools.base import ToolResult
 from bot.tools.ssh import SSH_SPEC
 from halops.contract.toolcall import format_tool_call
@@ -72,13 +72,19 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def one_round(server_url: str, slack: SlackAPIStandIn, ssh: StampingExecutor, i: int) -> float:
+def one_round(
+    server_url: str, slack: SlackAPIStandIn, ssh: StampingExecutor, store: ApprovalStore, i: int
+) -> float:
     """Ask, wait for the approval message, click; seconds from the click to `execute`."""
     ts = f"1900000000.{i:06d}"
     event = standin.mention_event(f"reboot pve01 (round {i})", ASKER, CHANNEL, ts)
     signed_post(server_url, standin.event_body(event, f"EvBench{i}"), SECRET, JSON)
     post = slack.wait_for(lambda calls: _approval_post(calls, ts), timeout=30)
     approval_id = post.args["blocks"][4]["elements"][0]["value"]
+    # A click counts only on the stored message: wait until the bot has the post's ts (the
+    # stand-in records the post before its answer reaches the bot). Not on the timed path.
+    while (approval := store.get(int(approval_id))) is None or approval.message_ts is None:
+        time.sleep(0.001)
     body = standin.block_actions_body(
         "halops_approve", approval_id, ONCALL, CHANNEL, post.result["ts"], slack.response_url
     )
@@ -112,20 +118,16 @@ def run(rounds: int, workdir: Path) -> list[float]:
     with SlackAPIStandIn() as slack, AuditLog(agent_cfg.audit_db) as audit:
         os.environ["SLACK_API_URL"] = slack.api_url
 
-        def make_agent(approvals: Any) -> Any:
-            # The per-process rate limit would stop the run after 30 commands; not measured.
-            limiter = SlidingWindowLimiter(10 * rounds, 60)
-            deps = build_deps(agent_cfg, RebootModel(), approvals, limiter=limiter, audit=audit)
-            deps.tools = {**deps.tools, "ssh": ssh}
-            return hosted_agent(deps, approvals)
-
-        deps = build_bot_deps(
-            bot_cfg, slack_client("xoxb-bench"), make_agent, agent_cfg.audit_db, audit
-        )
+        # The per-process rate limit would stop the run after 30 commands; not measured.
+        limiter = SlidingWindowLimiter(10 * rounds, 60)
+        agent_deps = build_deps(agent_cfg, RebootModel(), limiter=limiter, audit=audit)
+        agent = Agent(dataclasses.replace(agent_deps, tools={**agent_deps.tools, "ssh": ssh}))
+        deps = build_bot_deps(bot_cfg, slack_client("xoxb-bench"), agent, agent_cfg.audit_db, audit)
         app = build_app(deps, SECRET, token_verification_enabled=False)
         try:
-            with SlackHTTPServer(app, "127.0.0.1", 0) as server:
-                return [one_round(server.url, slack, ssh, i) for i in range(rounds)]
+            with http_server(app, deps, SECRET, "127.0.0.1", 0) as server:
+                store = deps.approvals.store
+                return [one_round(server.url, slack, ssh, store, i) for i in range(rounds)]
         finally:
             deps.close()
 

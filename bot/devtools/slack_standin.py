@@ -2,8 +2,13 @@
 
 `SlackAPIStandIn` answers the Web API methods the bot calls (point `SLACK_API_URL` at
 `.api_url`) and records each call with its arguments. `signed_post` sends what Slack would send
-to the bot's request URL: a body signed with the v0 HMAC scheme. The `*_payload` functions
-build the event, interaction and slash command bodies.
+to the bot's request URL: a body signed with the v0 HMAC scheme. The `*_body` functions build
+the event, interaction and slash command bodies.
+
+Socket Mode: `apps.connections.open` answers with a `ws://127.0.0.1` URL of the stand-in's own
+WebSocket server (the `websockets` library). Once the bot is connected, `send_envelope` delivers
+an event, interaction or slash command the way Slack does, `wait_ack` waits for the bot's
+acknowledgement, and `drop_connections` closes every connection (the bot must reconnect).
 """
 
 from __future__ import annotations
@@ -15,12 +20,15 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.server import ServerConnection, serve
 
 BOT_USER = "UHALOPS"
 TEAM = "TLAB"
@@ -39,14 +47,23 @@ class Call:
 class SlackAPIStandIn:
     """`with SlackAPIStandIn() as slack:` serves on 127.0.0.1 in a thread."""
 
-    def __init__(self, usergroups: Mapping[str, list[str]] | None = None) -> None:
+    def __init__(
+        self,
+        usergroups: Mapping[str, list[str]] | None = None,
+        revoked_tokens: frozenset[str] = frozenset(),
+    ) -> None:
         self.usergroups = dict(usergroups or {})
+        self.revoked_tokens = revoked_tokens  # auth.test answers invalid_auth for these
         self.calls: list[Call] = []
         self._lock = threading.Condition()
         self._ts = itertools.count(1)
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._serve, daemon=True)
+        self.ws_server = serve(self._socket_mode_session, "127.0.0.1", 0, compression=None)
+        self._ws_thread = threading.Thread(target=self.ws_server.serve_forever, daemon=True)
+        self._sockets: list[ServerConnection] = []
+        self.acks: dict[str, dict[str, Any]] = {}  # envelope id -> the bot's acknowledgement
 
     def _serve(self) -> None:
         self.httpd.serve_forever(poll_interval=0.05)  # a quick shutdown keeps tests short
@@ -64,18 +81,85 @@ class SlackAPIStandIn:
     def response_url(self) -> str:
         return f"{self.base}/respond/1"
 
+    @property
+    def ws_url(self) -> str:
+        host, port = self.ws_server.socket.getsockname()[:2]
+        return f"ws://{host}:{port}/link"
+
     def __enter__(self) -> SlackAPIStandIn:
         self._thread.start()
+        self._ws_thread.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        self.drop_connections()
+        self.ws_server.shutdown()
+
+    # --- Socket Mode ---------------------------------------------------------------------------
+
+    def _socket_mode_session(self, websocket: ServerConnection) -> None:
+        with self._lock:
+            self._sockets.append(websocket)
+            self._lock.notify_all()
+        websocket.send(json.dumps({"type": "hello", "num_connections": 1}))
+        try:
+            for message in websocket:
+                ack = json.loads(message)
+                with self._lock:
+                    self.acks[str(ack.get("envelope_id"))] = ack
+                    self._lock.notify_all()
+        except ConnectionClosed:
+            pass
+        finally:
+            with self._lock:
+                self._sockets.remove(websocket)
+                self._lock.notify_all()
+
+    def wait_connected(self, count: int = 1, timeout: float = 30.0) -> None:
+        """Until `count` Socket Mode connections are open (a reconnect opens a new one)."""
+        opened = lambda calls: len([c for c in calls if c.method == "apps.connections.open"])  # noqa: E731
+        with self._lock:
+            if not self._lock.wait_for(
+                lambda: bool(self._sockets) and opened(self.calls) >= count, timeout
+            ):
+                raise TimeoutError(f"no Socket Mode connection #{count}")
+
+    def send_envelope(self, kind: str, payload: dict[str, Any], retry_attempt: int = 0) -> str:
+        """Deliver `payload` as Slack does over Socket Mode; returns the envelope id."""
+        envelope_id = str(uuid.uuid4())
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,  # events_api | interactive | slash_commands
+            "payload": payload,
+            "accepts_response_payload": kind != "events_api",
+            "retry_attempt": retry_attempt,
+            "retry_reason": "timeout" if retry_attempt else "",
+        }
+        with self._lock:
+            socket = self._sockets[-1]
+        socket.send(json.dumps(envelope))
+        return envelope_id
+
+    def wait_ack(self, envelope_id: str, timeout: float = 30.0) -> dict[str, Any]:
+        with self._lock:
+            if not self._lock.wait_for(lambda: envelope_id in self.acks, timeout):
+                raise TimeoutError(f"envelope {envelope_id} was never acknowledged")
+            return self.acks[envelope_id]
+
+    def drop_connections(self) -> None:
+        with self._lock:
+            sockets = list(self._sockets)
+        for websocket in sockets:
+            websocket.close()
 
     # --- what the bot sees -------------------------------------------------------------------
 
-    def answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def answer(self, method: str, args: dict[str, Any], token: str = "") -> dict[str, Any]:
         ts = f"1700000000.{next(self._ts):06d}"
+        if token in self.revoked_tokens:
+            return {"ok": False, "error": "invalid_auth"}
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER, "bot_id": "BHALOPS", "team_id": TEAM}
         if method == "chat.postMessage":
@@ -88,6 +172,8 @@ class SlackAPIStandIn:
             return {"ok": True, "users": self.usergroups.get(args.get("usergroup", ""), [])}
         if method == "conversations.replies":
             return {"ok": True, "messages": [], "has_more": False}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.ws_url}
         return {"ok": True}
 
     def record(self, method: str, args: dict[str, Any], result: dict[str, Any]) -> None:
@@ -134,7 +220,8 @@ class SlackAPIStandIn:
                 args = parse_body(body, self.headers.get("Content-Type") or "")
                 if self.path.startswith("/api/"):
                     method = self.path.removeprefix("/api/")
-                    answer = standin.answer(method, args)
+                    token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+                    answer = standin.answer(method, args, token)
                 else:
                     method, answer = "response_url", {"ok": True}
                 standin.record(method, args, answer)
@@ -244,7 +331,21 @@ def block_actions_body(
     message_ts: str,
     response_url: str,
 ) -> str:
-    payload = {
+    """An Approve/Deny click as the HTTP form Slack posts."""
+    payload = block_actions_payload(action_id, value, user, channel, message_ts, response_url)
+    return urllib.parse.urlencode({"payload": json.dumps(payload)})
+
+
+def block_actions_payload(
+    action_id: str,
+    value: str,
+    user: str,
+    channel: str,
+    message_ts: str,
+    response_url: str,
+) -> dict[str, Any]:
+    """The click itself (what Socket Mode delivers as an `interactive` envelope)."""
+    return {
         "type": "block_actions",
         "user": {"id": user, "username": user.lower(), "team_id": TEAM},
         "api_app_id": "AHALOPS",
@@ -265,23 +366,25 @@ def block_actions_body(
             }
         ],
     }
-    return urllib.parse.urlencode({"payload": json.dumps(payload)})
 
 
 def slash_command_body(text: str, user: str, channel: str, response_url: str) -> str:
-    return urllib.parse.urlencode(
-        {
-            "token": "legacy-unused",
-            "team_id": TEAM,
-            "channel_id": channel,
-            "user_id": user,
-            "command": "/halops",
-            "text": text,
-            "response_url": response_url,
-            "trigger_id": "1.2.3",
-            "api_app_id": "AHALOPS",
-        }
-    )
+    return urllib.parse.urlencode(slash_command_fields(text, user, channel, response_url))
+
+
+def slash_command_fields(text: str, user: str, channel: str, response_url: str) -> dict[str, str]:
+    """A slash command's fields (Socket Mode delivers them as a `slash_commands` envelope)."""
+    return {
+        "token": "legacy-unused",
+        "team_id": TEAM,
+        "channel_id": channel,
+        "user_id": user,
+        "command": "/halops",
+        "text": text,
+        "response_url": response_url,
+        "trigger_id": "1.2.3",
+        "api_app_id": "AHALOPS",
+    }
 
 
 FORM = "application/x-www-form-urlencoded"

@@ -2,9 +2,12 @@
 
 Two tables, both append-only. `verdicts` holds one row per policy decision (who asked, what,
 where, the decision, rule id and reason). What follows a verdict — a proposal shown to a
-person, their approval or rejection, its expiry, the execution and its exit status — is a row
-in `events`, linked by `verdict_id`. Rows are never changed: state is read by replaying events,
-which is what an audit trail needs (the approval bot appends, it never edits).
+person, their approval or rejection, its expiry or cancellation, the execution and its exit
+status, a command that was approved but never ran (`not_run`) or whose result never came back
+(`interrupted`), a refused click (`refused`) — is a row in `events`, linked by `verdict_id`.
+A refused click on an approval nobody knows (an unknown or tampered id) has no verdict: it is
+an event without one. Rows are never changed: state is read by replaying events, which is what
+an audit trail needs (the approval bot appends, it never edits).
 
 Append-only is enforced inside SQLite by triggers that abort UPDATE and DELETE, and an
 INSERT that would overwrite a row (`INSERT OR REPLACE`). That stops the application and its
@@ -25,7 +28,20 @@ from typing import Any
 
 from bot.safety.policy import Verdict
 
-EVENT_KINDS = ("proposed", "approved", "rejected", "expired", "executed", "failed", "cancelled")
+EVENT_KINDS = (
+    "proposed",
+    "approved",
+    "rejected",
+    "expired",
+    "cancelled",
+    "executed",
+    "failed",
+    "not_run",
+    "interrupted",
+    "refused",
+)
+# PRAGMA user_version of the current layout; older files are migrated when opened.
+SCHEMA_VERSION = 1
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS verdicts (
@@ -43,13 +59,14 @@ CREATE TABLE IF NOT EXISTS verdicts (
 );
 CREATE TABLE IF NOT EXISTS events (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    verdict_id  INTEGER NOT NULL REFERENCES verdicts(id),
+    verdict_id  INTEGER REFERENCES verdicts(id),
     ts          TEXT NOT NULL,
     kind        TEXT NOT NULL CHECK (kind IN ({", ".join(repr(k) for k in EVENT_KINDS)})),
     actor       TEXT,
     expires_at  TEXT,
     exit_status INTEGER,
-    detail      TEXT NOT NULL DEFAULT '{{}}'
+    detail      TEXT NOT NULL DEFAULT '{{}}',
+    CHECK (verdict_id IS NOT NULL OR kind = 'refused')
 );
 CREATE INDEX IF NOT EXISTS events_by_verdict ON events (verdict_id, id);
 CREATE INDEX IF NOT EXISTS verdicts_by_request ON verdicts (request_id);
@@ -72,7 +89,7 @@ BEGIN SELECT RAISE(ABORT, '{message}'); END;
 # Foreign keys are a per-connection pragma; a trigger holds the link for every connection.
 _EVENT_LINK_TRIGGER = """
 CREATE TRIGGER IF NOT EXISTS events_need_verdict BEFORE INSERT ON events
-WHEN NOT EXISTS (SELECT 1 FROM verdicts WHERE id = NEW.verdict_id)
+WHEN NEW.verdict_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM verdicts WHERE id = NEW.verdict_id)
 BEGIN SELECT RAISE(ABORT, 'event for an unknown verdict'); END;
 """
 
@@ -116,7 +133,7 @@ class AuditEntry:
 @dataclass(frozen=True)
 class AuditEvent:
     id: int
-    verdict_id: int
+    verdict_id: int | None  # None only for a refused click on an unknown approval
     ts: str
     kind: str
     actor: str | None
@@ -145,12 +162,15 @@ class AuditLog:
         self._db.execute("PRAGMA foreign_keys=ON")
         # REPLACE deletes without firing delete triggers unless recursive triggers are on.
         self._db.execute("PRAGMA recursive_triggers=ON")
+        self._db.execute("PRAGMA busy_timeout=30000")
+        _migrate(self._db)
         self._db.executescript(
             _SCHEMA
             + _append_only_triggers("verdicts")
             + _append_only_triggers("events")
             + _EVENT_LINK_TRIGGER
             + _TRAIL_VIEW
+            + f"PRAGMA user_version = {SCHEMA_VERSION};"
         )
 
     def close(self) -> None:
@@ -196,7 +216,7 @@ class AuditLog:
 
     def record_event(
         self,
-        verdict_id: int,
+        verdict_id: int | None,
         kind: str,
         *,
         actor: str | None = None,
@@ -205,9 +225,12 @@ class AuditLog:
         detail: Mapping[str, Any] | None = None,
     ) -> int:
         """Append what happened to a verdict: proposed (with expires_at), approved/rejected
-        (actor = the approver), expired, executed/failed (with exit_status), cancelled."""
+        (actor = the approver), expired, cancelled, executed/failed (with exit_status),
+        not_run, interrupted, refused (actor = the clicker; the only kind without a verdict)."""
         if kind not in EVENT_KINDS:
             raise AuditError(f"unknown event kind {kind!r}; known: {', '.join(EVENT_KINDS)}")
+        if verdict_id is None and kind != "refused":
+            raise AuditError(f"a {kind} event needs a verdict")
         try:
             with self._lock:
                 cursor = self._insert_event(
@@ -219,7 +242,7 @@ class AuditLog:
 
     def _insert_event(
         self,
-        verdict_id: int,
+        verdict_id: int | None,
         kind: str,
         actor: str | None,
         expires_at: str | None,
@@ -240,6 +263,30 @@ class AuditLog:
             ),
         )
 
+    def record_refusal(
+        self,
+        actor: str,
+        reason: str,
+        *,
+        verdict_id: int | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> int:
+        """A refused click: who, why, on which verdict (None: the approval was unknown)."""
+        return self.record_event(
+            verdict_id,
+            "refused",
+            actor=actor,
+            detail={"reason": reason, **(detail or {})},
+        )
+
+    def refusals(self, n: int = 20) -> list[AuditEvent]:
+        """The last `n` refused clicks, newest first (also those on unknown approvals)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM events WHERE kind = 'refused' ORDER BY id DESC LIMIT ?", (n,)
+            )
+            return [_event(row) for row in rows]
+
     def recent(self, n: int = 20) -> list[AuditEntry]:
         """The last `n` verdicts, newest first, each with its approver, state and exit status."""
         with self._lock:
@@ -252,6 +299,27 @@ class AuditLog:
                 "SELECT * FROM events WHERE verdict_id = ? ORDER BY id", (verdict_id,)
             )
             return [_event(row) for row in rows]
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Files written before SCHEMA_VERSION 1 have an events table whose CHECK lacks the newer
+    kinds and needs a verdict for every event. Its rows move into the new layout unchanged,
+    ids included; DROP TABLE removes the old table without firing its delete triggers."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    has_events = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'"
+    ).fetchone()
+    if version >= SCHEMA_VERSION or not has_events:
+        return
+    db.executescript(
+        "BEGIN IMMEDIATE;"
+        "DROP VIEW IF EXISTS audit_trail;"
+        "ALTER TABLE events RENAME TO events_v0;"
+        + _SCHEMA
+        + "INSERT INTO events SELECT * FROM events_v0;"
+        "DROP TABLE events_v0;"
+        "COMMIT;"
+    )
 
 
 def _entry(row: sqlite3.Row) -> AuditEntry:

@@ -33,6 +33,7 @@ from bot.safety.rules import (
 )
 from bot.safety.shell_parse import NestingTooDeep, ParseError, SimpleCommand, parse_command
 from bot.schema_check import check_against_schema
+from halops.contract.tools import AGENT_TOOL_SPECS
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,8 @@ class CommandPolicy:
     def _detect(
         self, command: str, transport: str, host: str | None, inventory: Inventory | None
     ) -> list[Finding]:
+        if transport == "local":  # fallback, see local_tool_findings
+            return local_tool_findings(command)
         if transport not in TRANSPORTS:
             reason = f"unknown transport {transport!r}; known: {', '.join(TRANSPORTS)}"
             return [Finding("transport.unknown", Risk.BLOCK, reason, command)]
@@ -221,3 +224,18 @@ def _http_port(request: HttpRequest, inventory: Inventory | None) -> list[Findin
         return []
     reason = f"port {request.port} is not an inventory service of {entry.name}"
     return [Finding("http.port_not_in_inventory", Risk.CONFIRM, reason, request.url)]
+
+
+# Bot branch, until the safety branch's own judgement of transport="local" tools lands: the loop
+# no longer special-cases local tools, so the policy keeps the old behaviour here (a local tool
+# that declares itself read-only is allowed, any other is confirmed). Delete at merge.
+_READ_ONLY_LOCAL = frozenset(
+    s.name for s in AGENT_TOOL_SPECS if s.transport == "local" and s.read_only
+)
+
+
+def local_tool_findings(command: str) -> list[Finding]:
+    tool = command.split(" ", 1)[0]
+    if tool in _READ_ONLY_LOCAL:
+        return [Finding("tool.read_only", Risk.ALLOW, f"{tool} is read-only", command)]
+    return [Finding("tool.local_write", Risk.CONFIRM, f"{tool} changes state", command)]

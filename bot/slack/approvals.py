@@ -1,11 +1,13 @@
-"""The confirmation tier in Slack: post the request, wait for an authorised click, apply it once.
+"""The confirmation tier in Slack: post the request, park the conversation, apply a click once.
 
-How the pieces meet: the agent's conversation thread calls `SlackApprovals.confirm`, which
-persists a pending approval (`ApprovalStore`), posts the Approve/Deny message and blocks on a
-`threading.Event`. A click arrives on a Bolt listener thread and calls `handle_click`, which
-checks the approver, changes the state with a compare-and-set and sets the event. The waiting
-thread wakes, reads the decided state and hands the agent its decision. The tool executors are
-wrapped (`ReportingExecutor`) so that the approved command's result lands on the message.
+How the pieces meet: a conversation whose turn asks for approval calls `SlackApprovals.propose`
+with a `resume` callback. It persists a pending approval (`ApprovalStore`), posts the
+Approve/Deny message and returns at once: the conversation parks (no thread waits for the
+click). A click arrives on a Bolt listener thread and calls `handle_click`, which checks the
+approver and the message, changes the state with a compare-and-set and calls `resume` with
+the decision, which carries the approval's id; the conversation continues on a worker and,
+once the approved call has run, reports its outcome under that id (`report`). One thread
+(`DeadlineWatch`) expires requests nobody decided, which resumes them the same way.
 
 Restart semantics (the chosen behaviour): a waiting conversation lives in process memory, so a
 restart loses it. On startup `recover()` marks every pending approval from before the restart
@@ -17,9 +19,10 @@ way. Nothing approved before a restart ever runs after it.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,21 +30,17 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.agent.confirm import ApprovalDecision, ApprovalRequest
+from bot.agent.confirm import ApprovalDecision, ApprovalRequest, ApprovedRun
 from bot.safety.audit import AuditError, AuditLog
 from bot.slack.blocks import build_approval_blocks, build_approval_text, cut
 from bot.slack.config import ApprovalSettings
 from bot.slack.memory import ThreadKey
 from bot.slack.store import Approval, ApprovalStore, now
-from bot.tools.base import ToolExecutor, ToolResult
-from halops.contract.scrub import scrub_text
 
 log = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "halops"  # the audit actor for expiry and cancellation
 MESSAGE_LOCKS = 64  # striped locks serialising the updates of one approval message
-
-StatusHook = Callable[[str, str], None]
 
 
 def iso(epoch: float) -> str:
@@ -88,17 +87,58 @@ class ApproverPolicy:
         return members
 
 
-@dataclass(frozen=True)
-class Claim:
-    """The approval the current conversation thread may execute next, and for what call."""
+class DeadlineWatch:
+    """Calls `expire(approval_id)` once each deadline has passed. One thread for every pending
+    request (a `threading.Timer` each would cost a thread per parked conversation); expiring
+    an already decided request changes nothing, so entries are never removed early."""
 
-    approval_id: int
-    tool: str
-    arguments: Mapping[str, Any]
+    def __init__(self, expire: Callable[[int], object], clock: Callable[[], float] = now) -> None:
+        self._expire, self._clock = expire, clock
+        self._heap: list[tuple[float, int]] = []
+        self._cond = threading.Condition()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="halops-deadlines", daemon=True)
+        self._thread.start()
+
+    def add(self, deadline: float, approval_id: int) -> None:
+        with self._cond:
+            heapq.heappush(self._heap, (deadline, approval_id))
+            self._cond.notify()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()
+
+    def _next_due(self) -> int | None:
+        with self._cond:
+            while not self._stopped:
+                if self._heap and self._heap[0][0] <= self._clock():
+                    return heapq.heappop(self._heap)[1]
+                self._cond.wait(self._heap[0][0] - self._clock() if self._heap else None)
+            return None
+
+    def _run(self) -> None:
+        while (approval_id := self._next_due()) is not None:
+            try:
+                self._expire(approval_id)
+            except Exception:  # one failed update must not stop every later expiry
+                log.exception("could not expire approval %s", approval_id)
+
+
+Resume = Callable[[ApprovalDecision], None]
+
+
+@dataclass(frozen=True)
+class Parked:
+    """A conversation waiting for a decision on one approval."""
+
+    requester: str
+    resume: Resume
 
 
 class SlackApprovals:
-    """A `Confirmer` for the agent plus the click, expiry and restart handling around it."""
+    """The confirmation tier: propose, clicks, expiry, restart recovery, result reports."""
 
     def __init__(
         self,
@@ -112,35 +152,47 @@ class SlackApprovals:
     ) -> None:
         self.store, self.client, self.policy, self.audit = store, client, policy, audit
         self.timeout_s, self.result_chars, self.clock = settings.timeout_s, result_chars, clock
+        self.max_pending_per_user = settings.max_pending_per_user
         self.channel = settings.channel  # None: in the conversation's thread
-        self.on_status: StatusHook | None = None
-        self._waiters: dict[int, threading.Event] = {}
-        self._waiters_lock = threading.Lock()
+        self._parked: dict[int, Parked] = {}
+        self._parked_lock = threading.Lock()
         self._message_locks = [threading.Lock() for _ in range(MESSAGE_LOCKS)]
-        self._claims = threading.local()
         self._closing = False
+        self._deadlines = DeadlineWatch(self.expire)
 
-    # --- the agent's side: propose and wait -------------------------------------------------
+    # --- the conversation's side: propose, then park ------------------------------------------
 
-    def confirm(self, request: ApprovalRequest) -> ApprovalDecision:
-        key = ThreadKey.parse(request.conversation_id)
-        approval = self._create(request, key)
-        event = threading.Event()
-        with self._waiters_lock:
-            self._waiters[approval.id] = event  # before posting: a fast click must find it
-        try:
-            self._audit(approval, "proposed", request.requester, expires_at=iso(approval.deadline))
-            if not self._post(approval):
-                self.cancel(approval.id, "the approval message could not be posted")
-            else:
-                self._status(request.conversation_id, "Waiting for an approver…")
-            decided = self._wait(approval, event)
-        finally:
-            with self._waiters_lock:
-                self._waiters.pop(approval.id, None)
-        if decided.state != "approved":  # when approved, report() says so after the run
-            self._status(request.conversation_id, "Working on it…")
-        return self._decision(decided, request)
+    def propose(self, request: ApprovalRequest, resume: Resume) -> ApprovalDecision | None:
+        """Post the request. None: a person decides, and `resume` is called exactly once with
+        the decision (click, expiry, cancellation, shutdown). Otherwise the decision at once:
+        the request was withheld (too many pending for the requester, shutting down) or its
+        message could not be posted."""
+        with self._parked_lock:
+            withheld = self._withheld_reason(request.requester)
+            if withheld is None:
+                approval = self._create(request, ThreadKey.parse(request.conversation_id))
+                # Parked before posting: a fast click must find it.
+                self._parked[approval.id] = Parked(request.requester, resume)
+        if withheld is not None:
+            self._audit_verdict(request.verdict_id, "cancelled", {"reason": withheld})
+            return ApprovalDecision("withheld", reason=withheld)
+        self._audit(approval, "proposed", request.requester, expires_at=iso(approval.deadline))
+        if not self._post(approval):
+            with self._parked_lock:
+                self._parked.pop(approval.id, None)
+            self._transition_to_cancelled(approval.id, "the approval message could not be posted")
+            return self._decision(approval.id)
+        self._deadlines.add(approval.deadline, approval.id)
+        return None
+
+    def _withheld_reason(self, requester: str) -> str | None:
+        """Under the parked lock: why no new request of `requester` may be posted now."""
+        if self._closing:
+            return "the bot is shutting down"
+        pending = sum(1 for p in self._parked.values() if p.requester == requester)
+        if pending >= self.max_pending_per_user:
+            return f"{pending} earlier requests of yours are still waiting for an approver"
+        return None
 
     def _create(self, request: ApprovalRequest, key: ThreadKey) -> Approval:
         created = self.clock()
@@ -170,71 +222,85 @@ class SlackApprovals:
                 blocks=build_approval_blocks(approval),
                 text=build_approval_text(approval),
             )
-        except SlackApiError as exc:
-            log.error("cannot post approval %s: %s", approval.id, exc)
+        except Exception as exc:  # Slack's error, or no Slack at all: nobody can decide
+            log.error("cannot post approval %s: %s: %s", approval.id, type(exc).__name__, exc)
             return False
         self.store.set_message(approval.id, str(response["ts"]))
         return True
 
-    def _wait(self, approval: Approval, event: threading.Event) -> Approval:
-        """Until decided, expired or shut down; the deadline is enforced here as well as on
-        clicks, so an unanswered request expires even if nobody ever clicks."""
-        while not event.is_set() and not self._closing:
-            remaining = approval.deadline - self.clock()
-            if remaining <= 0:
-                self.expire(approval.id)
-                break
-            event.wait(remaining)
-        current = self.store.get(approval.id)
-        assert current is not None
-        if current.state == "pending":  # woken by shutdown: nobody will decide now
-            self.cancel(approval.id, "the bot is shutting down")
-            current = self.store.get(approval.id)
-            assert current is not None
-        return current
-
-    def _decision(self, approval: Approval, request: ApprovalRequest) -> ApprovalDecision:
-        if approval.state == "approved":
-            self._claims.current = Claim(approval.id, request.tool, dict(request.arguments))
-            return ApprovalDecision("approved", approval.decided_by)
-        if approval.state == "rejected":
-            return ApprovalDecision("denied", approval.decided_by)
+    def _decision(self, approval_id: int) -> ApprovalDecision:
+        approval = self.store.get(approval_id)
+        state = approval.state if approval is not None else "cancelled"
+        decided_by = approval.decided_by if approval is not None else None
+        if state == "approved":
+            return ApprovalDecision("approved", decided_by, approval_id)
+        if state == "rejected":
+            return ApprovalDecision("denied", decided_by, approval_id)
         # Expired, or cancelled (shutdown, unpostable message): nobody decided, nothing runs.
-        return ApprovalDecision("expired", None)
+        return ApprovalDecision("expired", None, approval_id)
+
+    def _resume(self, approval_id: int) -> None:
+        """Hand the parked conversation its decision, once."""
+        with self._parked_lock:
+            parked = self._parked.pop(approval_id, None)
+        if parked is not None:
+            parked.resume(self._decision(approval_id))
+
+    def is_parked(self, approval_id: int) -> bool:
+        with self._parked_lock:
+            return approval_id in self._parked
 
     # --- the approver's side: clicks ---------------------------------------------------------
 
-    def handle_click(self, approval_id: int, user: str, approve: bool) -> str | None:
-        """Apply a click once. None when applied; else the text of an ephemeral reply."""
-        approval = self.store.get(approval_id)
+    def handle_click(
+        self, value: str, user: str, approve: bool, channel: str | None, message_ts: str | None
+    ) -> str | None:
+        """Apply a click once. None when applied; else the text of an ephemeral reply. `value`
+        is the button's (the approval id), `channel`/`message_ts` the message it was on: a
+        click counts only on the message that was posted for that approval."""
+        is_id = value.isascii() and value.isdigit() and len(value) <= 18  # fits SQLite's INTEGER
+        approval = self.store.get(int(value)) if is_id else None
         if approval is None:
-            return "I do not know this approval request."
+            return self._refuse(user, None, "I do not know this approval request.", value=value)
+        if (channel, message_ts) != (approval.channel, approval.message_ts):
+            text = "This button is not on the message of that request; nothing happened."
+            return self._refuse(user, approval, text, channel=channel, message_ts=message_ts)
         refusal = self.policy.refusal(user, approval.requester)
         if refusal is not None:
-            log.warning("refused click by %s on approval %s", user, approval_id)
-            return refusal
+            return self._refuse(user, approval, refusal)
         if approval.state != "pending":
             return f"This request is already {approval.state}; nothing more happens."
         if self.clock() >= approval.deadline:
-            self.expire(approval_id)  # fail closed: a late click never runs anything
+            self.expire(approval.id)  # fail closed: a late click never runs anything
             return "This request has expired; nothing ran. Ask again if it is still needed."
-        with self._waiters_lock:
-            waiter = self._waiters.get(approval_id)
-        if waiter is None:
-            self.cancel(approval_id, "no conversation is waiting (the bot restarted)")
+        if not self.is_parked(approval.id):
+            self.cancel(approval.id, "no conversation is waiting (the bot restarted)")
             return "The bot restarted and this conversation is gone; nothing ran. Ask again."
-        return self._decide(approval, user, approve, waiter)
+        return self._decide(approval, user, approve)
 
-    def _decide(
-        self, approval: Approval, user: str, approve: bool, waiter: threading.Event
-    ) -> str | None:
+    def _refuse(self, user: str, approval: Approval | None, text: str, **detail: Any) -> str:
+        """Log and audit a refused click (also on an unknown approval); `text` is the reply."""
+        where = {"approval_id": approval.id} if approval else {}
+        detail = {key: str(v)[:100] for key, v in detail.items() if v is not None}
+        log.warning("refused click by %s (%s): %s", user[:40], {**where, **detail}, text)
+        if self.audit is not None:
+            verdict_id = approval.verdict_id if approval and approval.verdict_id else None
+            try:
+                self.audit.record_refusal(
+                    user, text, verdict_id=verdict_id, detail={**where, **detail}
+                )
+            except AuditError as exc:
+                log.error("audit of a refused click refused: %s", exc)
+        return text
+
+    def _decide(self, approval: Approval, user: str, approve: bool) -> str | None:
         state = "approved" if approve else "rejected"
         if not self.store.transition(
             approval.id, "pending", state, decided_by=user, decided_at=self.clock()
         ):
             return "Someone else decided this request first; nothing more happens."
         self._audit(approval, state, user)
-        waiter.set()  # wake the conversation first: the message update is not on the path
+        self._resume(approval.id)  # the conversation first: the message update is not on its path
         self.refresh(approval.id)
         return None
 
@@ -244,23 +310,22 @@ class SlackApprovals:
         if not self.store.transition(approval_id, "pending", "expired"):
             return False
         self._audit_id(approval_id, "expired", SYSTEM_ACTOR)
-        self._wake(approval_id)
+        self._resume(approval_id)
         self.refresh(approval_id)
         return True
 
     def cancel(self, approval_id: int, reason: str) -> bool:
+        if not self._transition_to_cancelled(approval_id, reason):
+            return False
+        self._resume(approval_id)
+        return True
+
+    def _transition_to_cancelled(self, approval_id: int, reason: str) -> bool:
         if not self.store.transition(approval_id, "pending", "cancelled"):
             return False
         self._audit_id(approval_id, "cancelled", SYSTEM_ACTOR, {"reason": reason})
-        self._wake(approval_id)
         self.refresh(approval_id)
         return True
-
-    def _wake(self, approval_id: int) -> None:
-        with self._waiters_lock:
-            waiter = self._waiters.get(approval_id)
-        if waiter is not None:
-            waiter.set()
 
     def recover(self) -> list[int]:
         """At startup: no pending approval from before survives as executable (module doc)."""
@@ -273,53 +338,40 @@ class SlackApprovals:
             changed += [approval.id] if done else []
         for approval in self.store.in_state("approved"):
             # Approved, but the result never came back: it may or may not have run.
-            if self.store.transition(approval.id, "approved", "interrupted"):
-                self.refresh(approval.id)
+            if self.interrupted(approval.id):
                 changed.append(approval.id)
         return changed
 
     def shutdown(self) -> None:
-        """Wake every waiting conversation; their requests are cancelled, nothing runs."""
-        self._closing = True
-        with self._waiters_lock:
-            waiters = list(self._waiters.values())
-        for event in waiters:
-            event.set()
+        """Cancel every parked request (their conversations are told); nothing runs."""
+        with self._parked_lock:
+            self._closing = True
+            parked = list(self._parked)
+        self._deadlines.stop()
+        for approval_id in parked:
+            self.cancel(approval_id, "the bot is shutting down")
+            self._resume(approval_id)  # also when it was no longer pending (another process)
 
     # --- execution results -------------------------------------------------------------------
 
-    def claim(self, tool: str, arguments: Mapping[str, Any]) -> int | None:
-        """The approval this thread's next call of `tool` with `arguments` executes, once."""
-        current: Claim | None = getattr(self._claims, "current", None)
-        if current is None or current.tool != tool or dict(current.arguments) != dict(arguments):
-            return None
-        self._claims.current = None
-        return current.approval_id
-
-    def report(self, approval_id: int, result: ToolResult) -> None:
-        state = "executed" if result.ok else "failed"
-        output = cut(scrub_text(result.output).text.strip(), self.result_chars)
+    def report(self, run: ApprovedRun) -> None:
+        """The approved call's outcome on its message (the output arrives scrubbed)."""
+        approval_id = run.decision.approval_id
+        if approval_id is None:
+            return
+        output = cut(run.output.strip(), self.result_chars)
         self.store.transition(
-            approval_id, "approved", state, exit_status=result.exit_status, result=output
+            approval_id, "approved", run.outcome, exit_status=run.exit_status, result=output
         )
         self.refresh(approval_id)
-        approval = self.store.get(approval_id)
-        if approval is not None:
-            self._status(approval.conversation_id, "Working on it…")
 
-    def finish_conversation(self, conversation_id: str) -> None:
-        """Approved but never executed (rate limit, crash): say so on the message."""
-        self._claims.current = None
-        for approval in self.store.in_state("approved", conversation_id):
-            if self.store.transition(approval.id, "approved", "not_run"):
-                self.refresh(approval.id)
-
-    def wrap_tools(self, tools: Mapping[str, ToolExecutor]) -> dict[str, ToolExecutor]:
-        return {name: ReportingExecutor(tool, self) for name, tool in tools.items()}
-
-    def _status(self, conversation_id: str, text: str) -> None:
-        if self.on_status is not None:
-            self.on_status(conversation_id, text)
+    def interrupted(self, approval_id: int) -> bool:
+        """Approved, but its outcome never came back (a crash, a restart): it may have run."""
+        if not self.store.transition(approval_id, "approved", "interrupted"):
+            return False
+        self._audit_id(approval_id, "interrupted", SYSTEM_ACTOR)
+        self.refresh(approval_id)
+        return True
 
     # --- the message and the audit log -------------------------------------------------------
 
@@ -337,7 +389,7 @@ class SlackApprovals:
                     blocks=build_approval_blocks(approval),
                     text=build_approval_text(approval),
                 )
-            except SlackApiError as exc:
+            except Exception as exc:  # best effort: the state is in the store, not the message
                 log.error("cannot update approval message %s: %s", approval_id, exc)
 
     def _audit_id(
@@ -355,30 +407,24 @@ class SlackApprovals:
         expires_at: str | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        if self.audit is None or not approval.verdict_id:
-            return
         where = {"approval_id": approval.id, "channel": approval.channel}
+        self._audit_verdict(
+            approval.verdict_id, kind, {**where, **(detail or {})}, actor, expires_at
+        )
+
+    def _audit_verdict(
+        self,
+        verdict_id: int,
+        kind: str,
+        detail: dict[str, Any],
+        actor: str = SYSTEM_ACTOR,
+        expires_at: str | None = None,
+    ) -> None:
+        if self.audit is None or not verdict_id:
+            return
         try:
             self.audit.record_event(
-                approval.verdict_id,
-                kind,
-                actor=actor,
-                expires_at=expires_at,
-                detail={**where, **(detail or {})},
+                verdict_id, kind, actor=actor, expires_at=expires_at, detail=detail
             )
         except AuditError as exc:
-            log.error("audit event %s for approval %s refused: %s", kind, approval.id, exc)
-
-
-class ReportingExecutor:
-    """Wraps a tool so the approved call's (scrubbed) result is shown on its approval message."""
-
-    def __init__(self, inner: ToolExecutor, approvals: SlackApprovals) -> None:
-        self.inner, self.approvals, self.spec = inner, approvals, inner.spec
-
-    def execute(self, args: dict[str, Any], timeout_s: float, **kwargs: Any) -> ToolResult:
-        approval_id = self.approvals.claim(self.spec.name, args)
-        result: ToolResult = self.inner.execute(args, timeout_s, **kwargs)  # type: ignore[call-arg]
-        if approval_id is not None:
-            self.approvals.report(approval_id, result)
-        return result
+            log.error("audit event %s for verdict %s refused: %s", kind, verdict_id, exc)

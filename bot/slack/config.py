@@ -27,6 +27,18 @@ class ApprovalSettings:
     allow_self_approval: bool
     timeout_s: float
     group_cache_s: float
+    max_pending_per_user: int
+
+
+@dataclass(frozen=True)
+class HttpLimits:
+    """What one client can make the HTTP server hold (section `http`)."""
+
+    max_body_bytes: int = 1 << 20
+    read_timeout_s: int = 10
+    backlog: int = 1024
+    workers: int = 8
+    connection_limit: int = 500
 
 
 @dataclass(frozen=True)
@@ -40,12 +52,16 @@ class Formatting:
 @dataclass(frozen=True)
 class BotConfig:
     agent_config: Path
+    serve_config: Path
     channels: frozenset[str]
     direct_messages: bool
     approvals: ApprovalSettings
     history_messages: int
     workers: int
     formatting: Formatting
+    http: HttpLimits
+    replay_window_s: float
+    shutdown_grace_s: float
 
     def serves(self, channel: str, channel_type: str | None) -> bool:
         """Direct messages per `direct_messages`; channels per the allow-list (empty = all)."""
@@ -59,6 +75,7 @@ class BotConfig:
         approvals = data["approvals"]
         return cls(
             agent_config=root / data["agent_config"],
+            serve_config=root / data["serve_config"],
             channels=frozenset(data["channels"]),
             direct_messages=data["direct_messages"],
             approvals=ApprovalSettings(
@@ -68,10 +85,14 @@ class BotConfig:
                 allow_self_approval=approvals["allow_self_approval"],
                 timeout_s=float(approvals["timeout_s"]),
                 group_cache_s=float(approvals["group_cache_s"]),
+                max_pending_per_user=approvals["max_pending_per_user"],
             ),
             history_messages=data["conversation"]["history_messages"],
             workers=data["conversation"]["workers"],
             formatting=Formatting(**data["formatting"]),
+            http=HttpLimits(**data["http"]),
+            replay_window_s=float(data["replay_window_s"]),
+            shutdown_grace_s=float(data["shutdown_grace_s"]),
         )
 
 

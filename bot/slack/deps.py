@@ -1,64 +1,34 @@
-"""What the listeners are given: a small dependencies object, built once per process."""
+"""What the listeners are given: a small dependencies object, assembled once by `bot.app`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 from slack_sdk import WebClient
 
-from bot.agent.loop import Agent, AgentDeps
 from bot.safety.audit import AuditLog
-from bot.slack.approvals import ApproverPolicy, SlackApprovals
+from bot.slack.approvals import SlackApprovals
 from bot.slack.config import BotConfig
-from bot.slack.conversation import AgentRunner, ConversationRunner, RecentEvents
-from bot.slack.memory import ThreadMemory
-from bot.slack.store import ApprovalStore
+from bot.slack.conversation import ConversationRunner
+from bot.slack.seen import SeenRequests
 
 
-@dataclass
+@dataclass(frozen=True)
 class BotDeps:
     config: BotConfig
     client: WebClient
     conversations: ConversationRunner
     approvals: SlackApprovals
-    audit: AuditLog | None = None
-    health: Callable[[], bool] = lambda: True  # is the model server answering?
-    model_url: str = ""
-    events: RecentEvents = field(default_factory=RecentEvents)
+    audit: AuditLog | None
+    health: Callable[[], bool]  # is the model server answering?
+    model_url: str
+    seen: SeenRequests  # event ids and request signatures within the replay window
 
-    def close(self) -> None:
-        self.conversations.shutdown()
+    def close(self, stop_commands: Callable[[], object] = lambda: None) -> None:
+        """Stop conversations (and, through `stop_commands`, the commands they run), then
+        close the stores."""
+        self.conversations.shutdown(self.config.shutdown_grace_s, stop_commands)
         self.approvals.store.close()
         self.conversations.memory.close()
-
-
-def build_bot_deps(
-    config: BotConfig,
-    client: WebClient,
-    make_agent: Callable[[SlackApprovals], AgentRunner],
-    db_path: Path,
-    audit: AuditLog | None = None,
-) -> BotDeps:
-    """Wire approvals, the agent and the conversations; recover approvals left by a restart."""
-    approvals = SlackApprovals(
-        ApprovalStore(db_path),
-        client,
-        ApproverPolicy(config.approvals, client),
-        audit,
-        config.approvals,
-        result_chars=config.formatting.result_chars,
-    )
-    approvals.recover()
-    agent = make_agent(approvals)
-    conversations = ConversationRunner(client, agent, ThreadMemory(db_path), approvals, config)
-    approvals.on_status = conversations.show_status
-    return BotDeps(config, client, conversations, approvals, audit)
-
-
-def hosted_agent(deps: AgentDeps, approvals: SlackApprovals) -> Agent:
-    """The agent as the bot runs it: Slack approvals, results reported on the messages."""
-    deps.confirmer = approvals
-    deps.tools = approvals.wrap_tools(deps.tools)
-    return Agent(deps)
+        self.seen.close()

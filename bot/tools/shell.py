@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from bot.lifetime import tied_to_this_process
 from bot.tools.base import (
     DEFAULT_OUTPUT_CAP_BYTES,
     BoundedCapture,
@@ -76,6 +77,7 @@ class ShellExecutor:
                 env=self.env,
                 # Its own session, so a timeout can kill the command and all its children.
                 start_new_session=True,
+                preexec_fn=tied_to_this_process(),  # bot branch: dies with the bot (SIGKILL too)
             )
         except FileNotFoundError:
             return _not_runnable(COMMAND_NOT_FOUND, f"command not found: {argv[0]}", start)

@@ -22,13 +22,29 @@ def approval_click_listener(deps: BotDeps, approve: bool) -> Callable[..., None]
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
         ack()
-        user, channel = body["user"]["id"], body["channel"]["id"]
+        user = body["user"]["id"]  # the request gate checked it is there
+        channel, message_ts = clicked_message(body)
         try:
-            reply = deps.approvals.handle_click(int(action["value"]), user, approve)
+            value = str(action.get("value") or "")
+            reply = deps.approvals.handle_click(value, user, approve, channel, message_ts)
         except Exception:  # fail closed: an error never counts as a decision
-            log.exception("click by %s on %r failed", user, action.get("value"))
+            log.exception("click by %s failed", user)
             reply = BROKEN_CLICK
-        if reply is not None:
+        if reply is not None and channel:
             client.chat_postEphemeral(channel=channel, user=user, text=reply)
 
     return handle_click
+
+
+def clicked_message(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The channel and ts of the message whose button was clicked (None when absent)."""
+    container, message, channel_field = (
+        value if isinstance(value := body.get(key), dict) else {}
+        for key in ("container", "message", "channel")
+    )
+    channel = container.get("channel_id") or channel_field.get("id")
+    message_ts = container.get("message_ts") or message.get("ts")
+    return (
+        channel if isinstance(channel, str) else None,
+        message_ts if isinstance(message_ts, str) else None,
+    )

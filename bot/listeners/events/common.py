@@ -23,7 +23,7 @@ def request_text(text: str) -> str:
 
 
 def start_conversation(deps: BotDeps, event: Mapping[str, Any], event_id: str | None) -> None:
-    if not deps.events.first_time(event_id):
+    if event_id and not deps.seen.first_time(f"event:{event_id}"):
         log.info("dropping a redelivered event %s", event_id)
         return
     channel, user = event.get("channel"), event.get("user")

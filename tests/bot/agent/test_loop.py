@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from bot.agent.config import AgentConfigError, load_agent_config
-from bot.agent.confirm import ApprovalDecision, ApprovalRequest, DenyAll
+from bot.agent.confirm import ApprovalDecision, ApprovalRequest, ApprovedRun, DenyAll
 from bot.agent.loop import Agent, AgentCaps, AgentDeps, needs_shell
 from bot.agent.model import ModelUnavailable
 from bot.agent.ratelimit import SlidingWindowLimiter
@@ -295,3 +295,76 @@ def test_agent_config_errors_name_the_field(tmp_path: Path) -> None:
     bad.write_text(yaml.safe_dump(data))
     with pytest.raises(AgentConfigError, match="caps/max_iterations"):
         load_agent_config(bad)
+
+
+def test_a_turn_stops_at_the_approval_and_reports_under_the_decisions_id() -> None:
+    secret = "Authorization: Bearer 9f8e7d6c5b4a39281726354453627181aabbccdd"
+    model = ScriptedModel(call("ssh", host="pve01", command="reboot"), "Done.")
+    agent, remote = make_agent(model)
+    remote["ssh"].result = ToolResult(True, f"rebooting\n{secret}", 0)
+    turn = agent.turn("reboot pve01", requester="U_ASKER", conversation_id="c1")
+    request = next(turn)
+    assert isinstance(request, ApprovalRequest) and remote["ssh"].calls == []
+    run = turn.send(ApprovalDecision("approved", "U_ONCALL", approval_id=42))
+    assert isinstance(run, ApprovedRun)
+    assert (run.decision.approval_id, run.outcome, run.exit_status) == (42, "executed", 0)
+    with pytest.raises(StopIteration) as done:
+        turn.send(None)
+    [step] = done.value.value.steps
+    # Scrubbed once, and the approver's report is exactly what the model saw.
+    assert "9f8e7d6c5b4a3928" not in run.output and run.output == step.observation
+    assert (step.outcome, step.approver) == ("executed", "U_ONCALL")
+
+
+def test_an_approved_call_stopped_by_the_rate_limit_is_reported_not_run(tmp_path) -> None:
+    limiter = SlidingWindowLimiter(1, 60)
+    assert limiter.try_acquire()
+    with AuditLog(tmp_path / "audit.sqlite") as audit:
+        agent, remote = make_agent(
+            ScriptedModel(call("ssh", host="pve01", command="reboot"), "ok"),
+            limiter=limiter,
+            audit=audit,
+        )
+        turn = agent.turn("reboot pve01")
+        next(turn)
+        run = turn.send(ApprovalDecision("approved", "U_ONCALL", approval_id=7))
+        assert (run.decision.approval_id, run.outcome) == (7, "not_run")
+        assert remote["ssh"].calls == []
+        [entry] = audit.recent(1)
+        assert [(e.kind, e.detail) for e in audit.events(entry.id)] == [
+            ("not_run", {"reason": "rate limit"})
+        ]
+
+
+@pytest.mark.parametrize("outcome", ["denied", "expired", "withheld"])
+def test_no_report_follows_a_decision_that_is_not_an_approval(outcome) -> None:
+    agent, remote = make_agent(ScriptedModel(call("ssh", host="pve01", command="reboot"), "ok"))
+    turn = agent.turn("reboot pve01")
+    next(turn)
+    with pytest.raises(StopIteration) as done:
+        turn.send(ApprovalDecision(outcome, None, approval_id=3, reason="too many pending"))
+    [step] = done.value.value.steps
+    assert step.outcome == outcome and remote["ssh"].calls == []
+    assert "nothing ran" in step.observation
+
+
+class SpyPolicy:
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, str | None]] = []
+
+    def evaluate(self, command, transport="shell", host=None):
+        self.seen.append((command, transport, host))
+        return POLICY.evaluate(command, transport, host)
+
+
+def test_local_tools_are_judged_by_the_policy_like_every_other_tool() -> None:
+    from bot.tools.runbooks import RunbookSearchExecutor
+
+    policy = SpyPolicy()
+    model = ScriptedModel(call("search_runbooks", query="disk"), "ok")
+    agent, _ = make_agent(model)
+    search = RunbookSearchExecutor(lambda q: [("T", "body")])
+    agent = Agent(replace(agent.deps, policy=policy, tools={"search_runbooks": search}))
+    [step] = agent.run("disk?").steps
+    assert [t for _, t, _ in policy.seen] == ["local"]
+    assert (step.decision, step.rule_id, step.outcome) == ("allow", "tool.read_only", "executed")

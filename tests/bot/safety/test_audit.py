@@ -132,3 +132,59 @@ def test_verdict_ids_stay_right_when_threads_write_at_once(tmp_path) -> None:
     for entry in audit.recent(240):
         assert [e.actor for e in audit.events(entry.id)] == [entry.command]
     audit.close()
+
+
+def test_outcomes_without_a_run_and_refused_clicks_are_events(audit: AuditLog) -> None:
+    verdict_id = _record(audit)
+    audit.record_event(verdict_id, "approved", actor="U_ALICE")
+    audit.record_event(verdict_id, "not_run", detail={"reason": "rate limit"})
+    audit.record_refusal("U_MALLORY", "not an approver", verdict_id=verdict_id)
+    unknown = audit.record_refusal("U_MALLORY", "unknown approval", detail={"value": "999"})
+    kinds = [(e.kind, e.actor) for e in audit.events(verdict_id)]
+    assert kinds == [("approved", "U_ALICE"), ("not_run", None), ("refused", "U_MALLORY")]
+    [newest, older] = audit.refusals(2)
+    assert (newest.id, newest.verdict_id, newest.detail) == (
+        unknown,
+        None,
+        {"reason": "unknown approval", "value": "999"},
+    )
+    assert older.verdict_id == verdict_id
+    with pytest.raises(AuditError, match="needs a verdict"):
+        audit.record_event(None, "interrupted")
+
+
+OLD_EVENTS = """
+CREATE TABLE verdicts (id INTEGER PRIMARY KEY AUTOINCREMENT, ts TEXT NOT NULL,
+    request_id TEXT NOT NULL, requester TEXT NOT NULL, transport TEXT NOT NULL, host TEXT,
+    command TEXT NOT NULL, decision TEXT NOT NULL CHECK (decision IN ('allow','confirm','block')),
+    rule_id TEXT NOT NULL, reason TEXT NOT NULL, findings TEXT NOT NULL DEFAULT '[]');
+CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT,
+    verdict_id INTEGER NOT NULL REFERENCES verdicts(id), ts TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('proposed','approved','rejected','expired','executed',
+        'failed','cancelled')),
+    actor TEXT, expires_at TEXT, exit_status INTEGER, detail TEXT NOT NULL DEFAULT '{}');
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'append-only'); END;
+CREATE VIEW audit_trail AS SELECT v.* FROM verdicts v;
+INSERT INTO verdicts VALUES (1, 't', 'r', 'U1', 'ssh', 'pve01', 'reboot', 'confirm', 'x', 'y',
+    '[]');
+INSERT INTO events VALUES (1, 1, 't1', 'proposed', 'U1', NULL, NULL, '{}');
+INSERT INTO events VALUES (7, 1, 't2', 'approved', 'U2', NULL, NULL, '{}');
+"""
+
+
+def test_a_file_from_before_the_new_kinds_is_migrated_with_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(OLD_EVENTS)
+    with AuditLog(path) as audit:
+        assert [(e.id, e.kind, e.actor) for e in audit.events(1)] == [
+            (1, "proposed", "U1"),
+            (7, "approved", "U2"),
+        ]
+        audit.record_event(1, "interrupted")
+        assert audit.recent(1)[0].state == "interrupted"
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            audit._db.execute("DELETE FROM events WHERE id = 1")
+    with AuditLog(path) as again:  # reopening migrates nothing twice
+        assert [e.kind for e in again.events(1)] == ["proposed", "approved", "interrupted"]

@@ -3,6 +3,7 @@ the real agent loop and policy with a scripted model, recording executors."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -12,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from bot.agent.loop import AgentCaps, AgentDeps
+from bot.agent.loop import Agent, AgentCaps, AgentDeps
 from bot.agent.model import ModelReply
 from bot.agent.ratelimit import SlidingWindowLimiter
-from bot.app import build_app, slack_client
+from bot.app import build_app, build_bot_deps, http_server, slack_client
 from bot.devtools import slack_standin as standin
 from bot.devtools.slack_standin import FORM, JSON, Call, SlackAPIStandIn, signed_post
 from bot.safety.audit import AuditLog
@@ -23,7 +24,7 @@ from bot.safety.inventory import Inventory
 from bot.safety.policy import CommandPolicy, load_policy_settings
 from bot.slack.config import BotConfig, load_bot_config
 from bot.slack.conversation import WORKING_TEXT as WORKING
-from bot.slack.deps import BotDeps, build_bot_deps, hosted_agent
+from bot.slack.deps import BotDeps
 from bot.slack.http import SlackHTTPServer
 from bot.tools.base import ToolResult
 from bot.tools.http import HTTP_SPEC
@@ -107,14 +108,24 @@ class Bot:
         return ts
 
     def click(self, approval_id: int, user: str, approve: bool = True) -> int:
+        """A click on the approval's own message (once the bot has stored its ts)."""
         action = "halops_approve" if approve else "halops_deny"
-        approval = self.deps.approvals.store.get(approval_id)
-        message_ts = approval.message_ts if approval else "0"
+        message_ts = self.message_ts(approval_id)
         body = standin.block_actions_body(
-            action, str(approval_id), user, CHANNEL, message_ts or "0", self.slack.response_url
+            action, str(approval_id), user, CHANNEL, message_ts, self.slack.response_url
         )
         status, _ = self.post(body, FORM)
         return status
+
+    def message_ts(self, approval_id: int, timeout: float = 10.0) -> str:
+        """The approval message's ts as the bot stored it. The stand-in records the post before
+        the bot has the answer, so a click right after the post could still find none."""
+        store, deadline = self.deps.approvals.store, time.monotonic() + timeout
+        while (approval := store.get(approval_id)) is None or approval.message_ts is None:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"approval {approval_id} has no stored message")
+            time.sleep(0.005)  # polling a condition, not a guess at how long something takes
+        return approval.message_ts
 
     def command(self, text: str, user: str = ASKER) -> int:
         body = standin.slash_command_body(text, user, CHANNEL, self.slack.response_url)
@@ -153,13 +164,20 @@ def is_approval_post(call: Call, thread_ts: str) -> bool:
     )
 
 
-def bot_config(**approvals: Any) -> BotConfig:
+def bot_config(
+    workers: int | None = None, channels: frozenset[str] | None = None, **approvals: Any
+) -> BotConfig:
     cfg = load_bot_config(REPO / "config" / "bot.yaml")
     settings = replace(
         cfg.approvals,
         **{"approvers": frozenset({ONCALL}), "approver_groups": ("SONCALL",), **approvals},
     )
-    return replace(cfg, approvals=settings)
+    return replace(
+        cfg,
+        approvals=settings,
+        workers=workers or cfg.workers,
+        channels=cfg.channels if channels is None else channels,
+    )
 
 
 def start_bot(
@@ -168,6 +186,8 @@ def start_bot(
     scripts: dict[str, list[str]],
     monkeypatch: pytest.MonkeyPatch,
     agent: Any = None,
+    workers: int | None = None,
+    channels: frozenset[str] | None = None,
     **approvals: Any,
 ) -> Bot:
     monkeypatch.setenv("SLACK_API_URL", slack.api_url)
@@ -176,23 +196,20 @@ def start_bot(
     tools = {s.name: RecordingExecutor(s) for s in (SSH_SPEC, IPMI_SPEC, HTTP_SPEC)}
     audit = AuditLog(db)
 
-    def make_agent(approvals_: Any) -> Any:
-        if agent is not None:
-            return agent
-        deps = AgentDeps(
-            model=model,
-            tools=dict(tools),
-            policy=POLICY,
-            confirmer=approvals_,
-            limiter=SlidingWindowLimiter(30, 60),
-            audit=audit,
-            caps=AgentCaps(max_iterations=4, tool_timeout_s=5),
+    if agent is None:
+        agent = Agent(
+            AgentDeps(
+                model=model,
+                tools=dict(tools),
+                policy=POLICY,
+                limiter=SlidingWindowLimiter(30, 60),
+                audit=audit,
+                caps=AgentCaps(max_iterations=4, tool_timeout_s=5),
+            )
         )
-        return hosted_agent(deps, approvals_)
-
-    deps = build_bot_deps(bot_config(**approvals), client, make_agent, db, audit)
+    deps = build_bot_deps(bot_config(workers, channels, **approvals), client, agent, db, audit)
     app = build_app(deps, SECRET, token_verification_enabled=False)
-    server = SlackHTTPServer(app, "127.0.0.1", 0).__enter__()
+    server = http_server(app, deps, SECRET, "127.0.0.1", 0).__enter__()
     return Bot(slack, deps, server, audit, tools, model)
 
 
@@ -213,11 +230,55 @@ def make_bot(slack, tmp_path, monkeypatch) -> Iterator[Any]:
     """make_bot(scripts, **approval settings) -> Bot; every bot is stopped after the test."""
     bots: list[Bot] = []
 
-    def make(scripts: dict[str, list[str]], agent: Any = None, **approvals: Any) -> Bot:
-        bot = start_bot(slack, tmp_path / "audit.sqlite", scripts, monkeypatch, agent, **approvals)
+    def make(
+        scripts: dict[str, list[str]],
+        agent: Any = None,
+        workers: int | None = None,
+        **approvals: Any,
+    ) -> Bot:
+        db = tmp_path / "audit.sqlite"
+        bot = start_bot(slack, db, scripts, monkeypatch, agent, workers, **approvals)
         bots.append(bot)
         return bot
 
     yield make
     for bot in reversed(bots):
         stop_bot(bot)
+
+
+class LogWatch(logging.Handler):
+    """Log records of the bot, with a wait for one to arrive: how a test waits for a listener
+    that deliberately does nothing (an ignored event) to have run."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+        self._cond = threading.Condition()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with self._cond:
+            self.records.append(record)
+            self._cond.notify_all()
+
+    def messages(self, part: str) -> list[str]:
+        with self._cond:
+            return [r.getMessage() for r in self.records if part in r.getMessage()]
+
+    def wait_for(self, part: str, count: int = 1, timeout: float = 10.0) -> list[str]:
+        with self._cond:
+            found = self._cond.wait_for(lambda: len(self.messages(part)) >= count, timeout)
+        if not found:
+            raise TimeoutError(f"no {count} log records with {part!r}")
+        return self.messages(part)
+
+
+@pytest.fixture
+def log_watch() -> Iterator[LogWatch]:
+    watch = LogWatch()
+    root = logging.getLogger("bot")
+    level = root.level
+    root.addHandler(watch)
+    root.setLevel(logging.DEBUG)
+    yield watch
+    root.removeHandler(watch)
+    root.setLevel(level)

@@ -10,6 +10,7 @@ import pytest
 
 from bot.devtools import slack_standin as standin
 from bot.slack.blocks import build_approval_blocks
+from bot.slack.conversation import STOPPED_TEXT
 from bot.slack.store import ApprovalStore
 from halops.contract.toolcall import format_tool_call
 from tests.bot.slack.conftest import ASKER, CHANNEL, GROUP_MEMBER, ONCALL, STRANGER, start_bot
@@ -232,12 +233,11 @@ def test_a_click_after_the_deadline_expires_the_request_even_before_the_timer(
     bot = make_bot(reboot_script("Too late."))
     thread = bot.mention("reboot pve01")
     bot.approval_messages(thread)
-    # The conversation sets this status just before it blocks until the deadline.
-    slack.wait_call("chat.update", ts=bot.status_ts(thread), text="Waiting for an approver…")
-    time.sleep(0.2)
+    # The conversation is parked (the request was registered before its message was posted).
     bot.deps.approvals.clock = lambda: time.time() + 3600  # the click arrives an hour later
     bot.click(1, ONCALL)
     assert bot.answer(thread)["text"] == "Too late."
+    slack.wait_call("chat.postEphemeral", user=ONCALL)
     assert ephemerals(slack, ONCALL) == [
         "This request has expired; nothing ran. Ask again if it is still needed."
     ]
@@ -274,9 +274,7 @@ def test_restart_with_a_pending_approval_never_executes(make_bot, slack, tmp_pat
     [post] = before.approval_messages(thread)
     # The stand-in records the post before the bot stores the message's ts: wait for the store,
     # or recovery below would find no message to update.
-    deadline = time.monotonic() + 10
-    while before.deps.approvals.store.get(1).message_ts is None and time.monotonic() < deadline:
-        time.sleep(0.01)
+    before.message_ts(1)
     # A new process on the same database: startup recovery cancels the orphaned request.
     after = make_bot({})
     assert after.deps.approvals.store.get(1).state == "cancelled"
@@ -401,3 +399,168 @@ def test_requests_can_go_to_the_on_call_channel(make_bot, slack) -> None:
     assert bot.tools["ssh"].calls == [{"host": "pve01", "command": "reboot"}]
     [*_, last] = slack.of("chat.update", channel="CONCALL")
     assert last.args["ts"] == post.result["ts"]
+
+
+def test_a_pending_approval_holds_no_worker(make_bot, slack) -> None:
+    # One worker: were the parked reboot holding it, the approver's question would wait for
+    # the request to expire (15 minutes).
+    bot = make_bot({**reboot_script("Rebooted."), "is pve01 up?": ["Yes."]}, workers=1)
+    thread = bot.mention("reboot pve01")
+    bot.approval_messages(thread)
+    question = bot.mention("is pve01 up?", user=ONCALL)
+    assert bot.answer(question)["text"] == "Yes."
+    assert bot.deps.approvals.store.get(1).state == "pending"
+    bot.click(1, ONCALL)
+    assert bot.answer(thread)["text"] == "Rebooted."
+    assert bot.tools["ssh"].calls == [{"host": "pve01", "command": "reboot"}]
+
+
+def test_requests_past_the_per_user_limit_are_withheld_and_audited(make_bot, slack) -> None:
+    reboot_two = format_tool_call("ssh", {"host": "pve02", "command": "reboot"})
+    bot = make_bot(
+        {**reboot_script(), "reboot pve02": [reboot_two, "Not asked."]}, max_pending_per_user=1
+    )
+    first = bot.mention("reboot pve01")
+    bot.approval_messages(first)
+    second = bot.mention("reboot pve02")
+    assert bot.answer(second)["text"] == "Not asked."
+    observation = bot.model.seen["reboot pve02"][1][-1]["content"]
+    assert "not put to an approver (1 earlier requests of yours are still waiting" in observation
+    assert not [c for c in slack.of("chat.postMessage") if "pve02" in str(c.args.get("text"))]
+    [entry] = [e for e in bot.audit.recent(5) if e.host == "pve02"]
+    [event] = bot.audit.events(entry.id)
+    assert (event.kind, event.detail["reason"]) == (
+        "cancelled",
+        "1 earlier requests of yours are still waiting for an approver",
+    )
+    # Another person's request is not affected by ASKER's limit.
+    bot.click(1, ONCALL, approve=False)
+    bot.answer(first)
+
+
+def test_shutdown_cancels_parked_requests_and_tells_their_threads(make_bot, slack) -> None:
+    bot = make_bot(reboot_script())
+    thread = bot.mention("reboot pve01")
+    bot.approval_messages(thread)
+    status_ts = bot.status_ts(thread)
+    slack.wait_call("chat.update", ts=status_ts, text="Waiting for an approver…")
+    bot.deps.conversations.shutdown(grace_s=1)
+    slack.wait_call("chat.update", ts=status_ts, text=STOPPED_TEXT)
+    assert bot.deps.approvals.store.get(1).state == "cancelled"
+    assert audit_kinds(bot) == [("proposed", ASKER), ("cancelled", "halops")]
+    assert bot.tools["ssh"].calls == []
+
+
+def test_a_click_must_come_from_the_requests_own_message(make_bot, slack) -> None:
+    bot = make_bot(
+        {
+            **reboot_script("Rebooted pve01."),
+            "reboot pve02": [format_tool_call("ssh", {"host": "pve02", "command": "reboot"}), "x"],
+        }
+    )
+    first = bot.mention("reboot pve01")
+    second = bot.mention("reboot pve02")
+    bot.approval_messages(first)
+    bot.approval_messages(second)
+    ids = {a.host: a.id for a in bot.deps.approvals.store.in_state("pending")}
+    # An approver clicks Approve on pve02's message, but the button carries pve01's id.
+    body = standin.block_actions_body(
+        "halops_approve",
+        str(ids["pve01"]),
+        ONCALL,
+        CHANNEL,
+        bot.message_ts(ids["pve02"]),
+        slack.response_url,
+    )
+    assert bot.post(body, standin.FORM)[0] == 200
+    slack.wait_call("chat.postEphemeral", user=ONCALL)
+    assert ephemerals(slack, ONCALL) == [
+        "This button is not on the message of that request; nothing happened."
+    ]
+    assert {a.state for a in bot.deps.approvals.store.in_state("pending")} == {"pending"}
+    assert len(bot.deps.approvals.store.in_state("pending")) == 2
+    # Its own message approves it.
+    bot.click(ids["pve01"], ONCALL)
+    assert bot.answer(first)["text"] == "Rebooted pve01."
+    assert bot.tools["ssh"].calls == [{"host": "pve01", "command": "reboot"}]
+    [refusal] = [e for e in bot.audit.refusals(5) if e.detail.get("approval_id") == ids["pve01"]]
+    assert refusal.actor == ONCALL and refusal.detail["message_ts"] == bot.message_ts(ids["pve02"])
+    bot.click(ids["pve02"], ONCALL, approve=False)
+    bot.answer(second)
+
+
+@pytest.mark.parametrize("value", ["999", "1; DROP TABLE approvals", "-1", "", "1" * 40, "٣"])
+def test_unknown_and_tampered_ids_are_refused_and_audited(make_bot, slack, value) -> None:
+    bot = make_bot(reboot_script())
+    thread = bot.mention("reboot pve01")
+    bot.approval_messages(thread)
+    body = standin.block_actions_body(
+        "halops_approve", value, ONCALL, CHANNEL, bot.message_ts(1), slack.response_url
+    )
+    assert bot.post(body, standin.FORM)[0] == 200
+    slack.wait_call("chat.postEphemeral", user=ONCALL)
+    assert ephemerals(slack, ONCALL) == ["I do not know this approval request."]
+    [refusal] = bot.audit.refusals(5)
+    assert (refusal.verdict_id, refusal.actor) == (None, ONCALL)
+    assert refusal.detail["value"] == value[:100]
+    assert bot.deps.approvals.store.get(1).state == "pending" and bot.tools["ssh"].calls == []
+    bot.click(1, ONCALL, approve=False)
+    bot.answer(thread)
+
+
+def test_refused_clicks_of_people_are_in_the_audit(make_bot, slack) -> None:
+    bot = make_bot(reboot_script())
+    thread = bot.mention("reboot pve01")
+    bot.approval_messages(thread)
+    bot.click(1, STRANGER)
+    bot.click(1, ASKER)
+    slack.wait_call("chat.postEphemeral", count=2)
+    assert audit_kinds(bot) == [("proposed", ASKER), ("refused", STRANGER), ("refused", ASKER)]
+    reasons = {e.actor: e.detail["reason"] for e in bot.audit.refusals(2)}
+    assert reasons == {
+        STRANGER: "You are not an approver for HALops commands; ask the on-call.",
+        ASKER: "You asked for this command, so someone else has to approve it.",
+    }
+    bot.click(1, ONCALL, approve=False)
+    bot.answer(thread)
+
+
+def test_an_approved_command_whose_result_never_came_back_is_interrupted(
+    make_bot, slack, tmp_path
+) -> None:
+    before = make_bot(reboot_script())
+    thread = before.mention("reboot pve01")
+    before.approval_messages(thread)
+    # The bot dies between the approval and the command's result: the store says approved.
+    store = before.deps.approvals.store
+    assert store.transition(1, "pending", "approved", decided_by=ONCALL, decided_at=time.time())
+    after = make_bot({})
+    assert after.deps.approvals.store.get(1).state == "interrupted"
+    assert audit_kinds(after)[-1] == ("interrupted", "halops")
+
+
+def test_an_approval_that_cannot_be_posted_runs_nothing_and_frees_its_slot(make_bot, slack):
+    import urllib.error
+
+    bot = make_bot(
+        {**reboot_script("Could not ask."), "again": [REBOOT, "Asked."]}, max_pending_per_user=1
+    )
+    post = bot.deps.client.chat_postMessage
+    failed: list[str] = []
+
+    def unreachable_for_approvals(**kwargs):
+        if str(kwargs.get("text", "")).startswith("Approval needed") and not failed:
+            failed.append(kwargs["text"])
+            raise urllib.error.URLError("Slack is unreachable")
+        return post(**kwargs)
+
+    bot.deps.client.chat_postMessage = unreachable_for_approvals
+    thread = bot.mention("reboot pve01")
+    assert bot.answer(thread)["text"] == "Could not ask."
+    assert bot.deps.approvals.store.get(1).state == "cancelled"
+    assert bot.tools["ssh"].calls == []
+    # The failed request holds no slot of the asker's pending limit (1).
+    again = bot.mention("again")
+    bot.approval_messages(again)
+    bot.click(2, ONCALL, approve=False)
+    assert bot.answer(again)["text"] == "Asked."

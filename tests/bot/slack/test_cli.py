@@ -64,7 +64,7 @@ def test_http_mode_serves_signed_requests_on_loopback(tmp_path: Path) -> None:
             "SLACK_BOT_TOKEN": "xoxb-cli-test",
             "SLACK_SIGNING_SECRET": SECRET,
         }
-        command = [sys.executable, "-m", "bot.slack.cli", "--http", "--port", str(port)]
+        command = [sys.executable, "-m", "bot.app", "--http", "--port", str(port)]
         command += ["--config", str(lab_config(tmp_path))]
         command += ["--base-url", f"http://127.0.0.1:{closed}/v1"]
         process = subprocess.Popen(command, cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)

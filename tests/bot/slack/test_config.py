@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.slack.cli import cli_main
+from bot.app import cli_main
 from bot.slack.config import BotConfigError, load_bot_config
 from tests.conftest import REPO
 

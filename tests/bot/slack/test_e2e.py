@@ -16,15 +16,14 @@ from typing import Any
 import pytest
 
 from bot.agent.config import load_agent_config
+from bot.agent.loop import Agent
 from bot.agent.model import ChatModel, ModelReply
 from bot.agent.wiring import build_deps, chat_model
-from bot.app import build_app, slack_client
+from bot.app import build_app, build_bot_deps, http_server, slack_client
 from bot.devtools.slack_standin import SlackAPIStandIn
 from bot.safety.audit import AuditLog
 from bot.serve import DEFAULT_CONFIG, LlamaServer, load_serve_config
 from bot.slack.blocks import build_answer_messages, fallback_text
-from bot.slack.deps import build_bot_deps, hosted_agent
-from bot.slack.http import SlackHTTPServer
 from bot.tools.ssh import SSH_SPEC
 from halops.contract.toolcall import format_tool_call, parse_tool_calls
 from tests.bot.slack.conftest import ASKER, ONCALL, SECRET, Bot, RecordingExecutor, bot_config
@@ -78,16 +77,14 @@ def test_reboot_approved_in_slack_runs_once_and_the_real_model_answers(
         model = FirstTurnScripted(chat_model(cfg, server.base_url), reboot)
         ssh = RecordingExecutor(SSH_SPEC)
 
-        def make_agent(approvals):
-            deps = build_deps(cfg, model, approvals, audit=audit)
-            deps.tools = {**deps.tools, "ssh": ssh}  # pve01 is not reachable from a test
-            return hosted_agent(deps, approvals)
-
+        agent_deps = build_deps(cfg, model, audit=audit)
+        # pve01 is not reachable from a test: its SSH executor records instead.
+        agent = Agent(dataclasses.replace(agent_deps, tools={**agent_deps.tools, "ssh": ssh}))
         # A short timeout: should the model ask for a second approval, it expires quickly.
         bot_cfg = bot_config(timeout_s=20)
-        deps = build_bot_deps(bot_cfg, slack_client("xoxb-test"), make_agent, cfg.audit_db, audit)
+        deps = build_bot_deps(bot_cfg, slack_client("xoxb-test"), agent, cfg.audit_db, audit)
         app = build_app(deps, SECRET, token_verification_enabled=False)
-        with SlackHTTPServer(app, "127.0.0.1", 0) as http:
+        with http_server(app, deps, SECRET, "127.0.0.1", 0) as http:
             bot = Bot(slack, deps, http, audit, {"ssh": ssh}, model)  # type: ignore[arg-type]
             thread = bot.mention("please reboot pve01")
             [post] = bot.approval_messages(thread)

@@ -17,7 +17,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("bot.serve", "run llama.cpp's OpenAI-compatible server until Ctrl-C"),
     "ask": ("bot.agent.cli", "ask the agent one question from the terminal"),
     "eval": ("halops.evaluate.main", "score models on config/eval/cases.jsonl (as the eval rule)"),
-    "bot": ("bot.slack.cli", "run the Slack bot (Socket Mode; --http for request URLs)"),
+    "bot": ("bot.app", "run the Slack bot (Socket Mode; --http for request URLs)"),
 }
 
 

@@ -1,7 +1,7 @@
 """Run the cases through the agent: the bot's server code, the bot's loop, the real policy.
 
 Each GGUF is served by `bot.serve.LlamaServer` (what `halops serve` runs) and asked through
-`bot.agent.wiring.chat_model` (what `halops ask` uses), with deterministic settings: the
+`bot.agent.factories.chat_model` (what `halops ask` uses), with deterministic settings: the
 configured temperature (0 by default) and a seed per trial. The tools are replay executors, the
 confirmer denies and records every approval request, so a run touches no host and nothing the
 policy sends to a person ever "runs".
@@ -23,10 +23,10 @@ from typing import Any
 from bot.agent.actions import BadToolArguments, action_for
 from bot.agent.config import AgentConfig
 from bot.agent.confirm import ApprovalDecision, ApprovalRequest
+from bot.agent.factories import chat_model, runbook_retriever, runbook_search
 from bot.agent.loop import Agent, AgentCaps, AgentDeps, AgentInternalError, Retriever, Step
 from bot.agent.model import ChatModel, ModelUnavailable
 from bot.agent.ratelimit import SlidingWindowLimiter
-from bot.agent.wiring import chat_model, runbook_retriever, runbook_search
 from bot.safety.inventory import Inventory
 from bot.safety.policy import CommandPolicy, load_policy_settings
 from bot.serve import LlamaServer, embedded_base_gguf, load_serve_config
