@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 from halops.samplegen import generate_corpus
-from halops.transcripts.discover import discover_sessions
-from halops.transcripts.extract import extract_session
+from halops.extract.sessions import find_sessions
+from halops.extract.session import extract_session
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -44,7 +44,7 @@ def bare_json_pass(files: list[Path]) -> tuple[float, int]:
 
 def extract_pass(root: Path, out: Path) -> float:
     start = time.perf_counter()
-    for ref in discover_sessions(root):
+    for ref in find_sessions(root):
         folder = out / ref.project
         extract_session(
             ref.main_path,
