@@ -9,7 +9,14 @@ from halops.codedeps import project_sources
 from halops.extract.sessions import SessionsDirError, find_sessions_or_explain
 from halops.extract.shards import sessions_by_shard
 from halops.model.base import resolve_base_model
+from halops.workflow_config import ConfigError, check_config
 
+# Nested --config overrides arrive as strings; give them the schema's types, and report what
+# is still wrong with the key and the allowed range (Snakemake's own message names neither).
+try:
+    check_config(config, Path(workflow.basedir) / "schemas" / "config.schema.yaml")
+except ConfigError as error:
+    raise WorkflowError(str(error)) from None
 validate(config, schema="../schemas/config.schema.yaml")
 
 STRATEGIES = ["multi_turn", "single_turn", "skills", "subagents"]
