@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from halops.curate.config import CurateConfig
-from halops.plots import plot_scores, plot_tiers
 from halops.domain import domain_config
+from halops.plots import plot_scores, plot_tiers
 from halops.qualify import QualifyConfig
 from halops.rows import build_rows
 from tests.conftest import REPO
