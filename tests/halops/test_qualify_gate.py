@@ -78,8 +78,7 @@ def test_message_gives_tier_counts_and_commonest_reasons() -> None:
         "tiers A 0, B 0, C 7. Commonest reasons:"
     )
     assert lines[1] == (
-        "  - relevance 0 in 5 of 7 sessions: none of the inventory hosts or domain keywords "
-        "appear"
+        "  - relevance 0 in 5 of 7 sessions: none of the inventory hosts or domain keywords appear"
     )
     assert "  - no user prompt in 1 of 7 sessions" in lines
     assert "  - score below tier B's threshold 0.5 in 1 of 7 sessions" in lines
