@@ -397,6 +397,12 @@ def write_scores(scores: pd.DataFrame, path: Path, definitions: Mapping[str, Any
     pq.write_table(table.replace_schema_metadata(metadata), path)
 
 
+def read_tier_definitions(path: Path) -> dict[str, Any]:
+    """The tier definitions stored with a merged table ({} for a table written without)."""
+    raw = (pq.read_schema(path).metadata or {}).get(TIERS_METADATA)
+    return json.loads(raw) if raw else {}
+
+
 def nothing_to_curate(
     scores: pd.DataFrame,
     cfg: QualifyConfig,
