@@ -11,6 +11,8 @@ rule qualify:
         scores="results/qualified/shard-{shard}.parquet",
     log:
         "results/logs/qualify/shard-{shard}.log",
+    benchmark:
+        "results/benchmarks/qualify/shard-{shard}.tsv"
     conda:
         "../../envs/qualify.yaml"
     resources:
@@ -31,6 +33,8 @@ rule merge_qualified:
         sessions="results/qualified/sessions.parquet",
     log:
         "results/logs/merge_qualified.log",
+    benchmark:
+        "results/benchmarks/merge_qualified.tsv"
     conda:
         "../../envs/qualify.yaml"
     resources:
