@@ -59,7 +59,12 @@ def shard_files(wildcards):
 def shard_sessions(wildcards):
     """[project, session, main file, [subagent files]] per session, for the extract script."""
     return [
-        [ref.project, ref.session, str(ref.main_path), [str(p) for p in ref.subagent_paths]]
+        [
+            ref.project,
+            ref.session,
+            str(ref.main_path),
+            [str(p) for p in ref.subagent_paths],
+        ]
         for ref in SHARDS[wildcards.shard]
     ]
 
@@ -84,7 +89,9 @@ def inventory_file(wildcards=None):
 
 def curation_feeds():
     """strategy -> tiers it curates from (config curate.tiers): what merge_qualified checks."""
-    return {strategy: list(tiers) for strategy, tiers in config["curate"]["tiers"].items()}
+    return {
+        strategy: list(tiers) for strategy, tiers in config["curate"]["tiers"].items()
+    }
 
 
 def curated_parquets(wildcards=None):
