@@ -192,7 +192,7 @@ def clean(value: Any) -> Any:
 def main_transcript(rows: list[Row]) -> list[Row]:
     """The rows of the main conversation (no agent_id).
 
-    A flat agent file with no main session is extracted as a session of its own (CONTRACTS); all
+    A flat agent file with no main session is extracted as a session of its own; all
     its rows carry an agent_id, and then the agent's own transcript is the main conversation.
     """
     main = [row for row in rows if row.get("agent_id") is None]

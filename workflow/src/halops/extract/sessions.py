@@ -134,7 +134,7 @@ def discover_project(project_dir: Path) -> list[SessionRef]:
         stem = matcher.stem_for(read_session_id(agent))
         if stem is not None:
             subagents[stem].append(agent)
-        else:  # no main session: extracted as its own session (CONTRACTS)
+        else:  # no main session: extracted as a session of its own
             refs.append(SessionRef(project, agent.name[: -len(SUFFIX)], agent))
     for stem, path in mains.items():
         refs.append(SessionRef(project, stem, path, tuple(sorted(subagents[stem]))))
