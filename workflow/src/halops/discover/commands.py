@@ -34,7 +34,8 @@ SSH_VALUE_OPTIONS = set("BbcDEeFIiJLlmOoPpQRSWw")
 SCP_VALUE_OPTIONS = set("cDFiJloPSX")
 PING_VALUE_OPTIONS = set("cIiWwstlMpQSmF")
 NC_VALUE_OPTIONS = set("wpsiqxXIOT")
-IPMITOOL_VALUE_OPTIONS = set("HUPpIfkKyLtbBTmlCNRcAoOEe")
+# (-c CSV output, -E and -K read secrets from the environment: flags without a value)
+IPMITOOL_VALUE_OPTIONS = set("HUPpIfkyLtbBTmlCNRAoOe")
 # Wrappers: program -> short options that take a value (the wrapped command follows).
 WRAPPERS: dict[str, set[str]] = {
     "sudo": set("ugpChrtUDR"),
