@@ -51,7 +51,7 @@ def hosts(command: str) -> list[tuple[str, str, str | None, int | None]]:
         ),
         ("ipmitool -H10.20.1.11 -Uadmin -p 6230 sdr", [("10.20.1.11", "ipmi", "admin", 6230)]),
         ("ipmitool sel list", []),  # the local BMC through the kernel driver
-        ("ipmitool -c -E -H bmc1 -U op sensor", [("bmc1", "ipmi", "op", None)]),
+        ("ipmitool -c -H bmc1 -E -U op sensor", [("bmc1", "ipmi", "op", None)]),
         # reachability probes
         ("ping -c 3 -W 2 10.20.0.13", [("10.20.0.13", "ping", None, None)]),
         ("traceroute -n gw01", [("gw01", "ping", None, None)]),
