@@ -13,6 +13,7 @@ from halops.qualify import (
     TIERS_METADATA,
     QualifyConfig,
     blockers,
+    commonest_blockers,
     merge_scores,
     nothing_to_curate,
     tier_definitions,
@@ -104,3 +105,11 @@ def test_nothing_scored_names_the_quarantine_reasons() -> None:
         "empty or quarantined). Quarantined: gzip-compressed file, not JSONL text (40 lines), "
         "x (1 lines); see results/quarantine/."
     )
+
+
+def test_commonest_blockers_count_only_the_sessions_left_out() -> None:
+    scores = frame(scored("kept", "A"), scored("off", relevance=0.0), scored("weak", score=0.2))
+    assert commonest_blockers(scores, CFG, ["A", "B"]) == [
+        "relevance 0 in 1 of 3 sessions: none of the inventory hosts or domain keywords appear",
+        "score below tier B's threshold 0.5 in 1 of 3 sessions",
+    ]

@@ -14,6 +14,7 @@ from pathlib import Path
 from halops.extract.quarantine import quarantine_reasons
 from halops.qualify import (
     QualifyConfig,
+    commonest_blockers,
     merge_scores,
     nothing_to_curate,
     tier_definitions,
@@ -30,11 +31,11 @@ feeds = snakemake.params.feeds  # strategy -> tiers it takes (config curate.tier
 scores = merge_scores(Path(p) for p in snakemake.input.shards)
 log.info("%d sessions scored; tiers %s", len(scores), scores["tier"].value_counts().to_dict())
 
+feeding = set(chain.from_iterable(feeds.values()))
+for line in commonest_blockers(scores, cfg, feeding):
+    log.info("kept from curation: %s", line)
 problem = nothing_to_curate(
-    scores,
-    cfg,
-    set(chain.from_iterable(feeds.values())),
-    quarantine_reasons(Path(p) for p in snakemake.input.quarantine),
+    scores, cfg, feeding, quarantine_reasons(Path(p) for p in snakemake.input.quarantine)
 )
 if problem:
     log.error("%s", problem)

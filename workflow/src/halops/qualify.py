@@ -422,19 +422,25 @@ def nothing_to_curate(
     if scores.empty:
         return _nothing_scored(quarantine or {})
     tiers = ", ".join(f"{t} {int((scores['tier'] == t).sum())}" for t in ("A", "B", "C"))
-    total = len(scores)
-    reasons = Counter(
-        reason for row in records(scores) for reason in set(blockers(row, cfg, feeding))
-    )
     lines = [
-        f"No session reached a tier that feeds curation ({', '.join(feeding)}): {total} "
+        f"No session reached a tier that feeds curation ({', '.join(feeding)}): {len(scores)} "
         f"sessions scored, tiers {tiers}. Commonest reasons:"
     ]
-    lines += [
-        f"  - {_in_sessions(reason, n, total)}" for reason, n in reasons.most_common(TOP_REASONS)
-    ]
+    lines += [f"  - {line}" for line in commonest_blockers(scores, cfg, feeding)]
     lines.append(LAB_HINT)
     return "\n".join(lines)
+
+
+def commonest_blockers(
+    scores: pd.DataFrame, cfg: QualifyConfig, feeding: Iterable[str]
+) -> list[str]:
+    """What keeps sessions out of the tiers that feed curation, commonest first, with counts."""
+    feeding = sorted(set(feeding))
+    left_out = scores[~scores["tier"].isin(feeding)]
+    reasons = Counter(
+        reason for row in records(left_out) for reason in set(blockers(row, cfg, feeding))
+    )
+    return [_in_sessions(r, n, len(scores)) for r, n in reasons.most_common(TOP_REASONS)]
 
 
 def blockers(row: Mapping[str, Any], cfg: QualifyConfig, feeding: Iterable[str]) -> list[str]:
