@@ -269,24 +269,33 @@ def test_weights_and_tiers() -> None:
     assert assign_tier(1.0, 0, CFG) == "C"
 
 
-def test_qualify_sessions_reads_files_and_handles_empty(tmp_path: Path) -> None:
-    paths = []
-    for name, rows in (("clean", CLEAN), ("messy", MESSY)):
-        path = tmp_path / "lab" / f"{name}.parquet"
-        path.parent.mkdir(exist_ok=True)
-        build_rows(rows, name, "lab").to_parquet(path)
-        paths.append(path)
-    empty = tmp_path / "lab" / "empty.parquet"
+def test_qualify_sessions_reads_shard_files_and_handles_empty(tmp_path: Path) -> None:
+    shard = tmp_path / "shard-00.parquet"
+    frames = [build_rows(CLEAN, "clean", "lab"), build_rows(MESSY, "messy", "lab")]
+    pd.concat(frames, ignore_index=True).to_parquet(shard)
+    empty = tmp_path / "shard-01.parquet"
     build_rows([]).to_parquet(empty)
-    frame = qualify_sessions([*paths, empty], CFG, DOMAIN)
+    single = tmp_path / "shard-02.parquet"
+    build_rows(OFF_TOPIC, "web", "site").to_parquet(single)
+    frame = qualify_sessions([shard, empty, single], CFG, DOMAIN)
     assert list(frame.columns) == list(COLUMNS)
     assert frame[["session_id", "project", "tier"]].values.tolist() == [
         ["clean", "lab", "A"],
         ["messy", "lab", "C"],
-        ["empty", "lab", "C"],
+        ["web", "site", "B"],
     ]
-    assert frame.loc[2, "reason"] == "tier C: no user prompt"
     assert all(frame[name].dtype == "float64" for name in (*COMPONENTS, "score"))
+
+
+def test_a_shard_scores_each_session_as_alone(tmp_path: Path) -> None:
+    shard = tmp_path / "shard.parquet"
+    frames = [build_rows(MESSY, "messy", "lab"), build_rows(CLEAN, "clean", "lab")]
+    pd.concat(frames, ignore_index=True).to_parquet(shard)
+    together = qualify_sessions([shard], CFG, DOMAIN).set_index("session_id")
+    for name, rows in (("clean", CLEAN), ("messy", MESSY)):
+        alone = score_session(build_rows(rows, name, "lab"), CFG, DOMAIN)
+        assert together.loc[name, "score"] == alone["score"]
+        assert together.loc[name, "reason"] == alone["reason"]
 
 
 def test_qualify_sessions_of_nothing_is_an_empty_table() -> None:

@@ -13,8 +13,9 @@ import pytest
 import yaml
 
 from halops.curate.config import CurateConfig
+from halops.domain import domain_config
 from halops.plots import plot_scores, plot_tiers
-from halops.qualify import DomainConfig, QualifyConfig
+from halops.qualify import QualifyConfig
 from halops.rows import build_rows
 from tests.conftest import REPO
 
@@ -61,7 +62,8 @@ def test_config_objects_take_every_key() -> None:
     assert curate.tiers["multi_turn"] == ("A",)
     assert curate.multi_turn.max_tokens == CONFIG["curate"]["multi_turn"]["max_tokens"]
     assert curate.subagents.skip_agent_prefixes == ("acompact",)
-    assert DomainConfig.from_dict(CONFIG["domain"]).hosts[0] == "pve01"
+    domain = domain_config(CONFIG["domain"], REPO / CONFIG["domain"]["inventory"])
+    assert domain.hosts[0] == "pve01" and domain.canonical("10.20.0.11") == "pve01"
 
 
 def test_plots_write_pngs(tmp_path: Path) -> None:
@@ -106,19 +108,31 @@ def test_rule_scripts_end_to_end(tmp_path: Path) -> None:
         {"kind": "tool_result", "tool_use_id": "t1", "tool_name": "Bash", "text": "ONLINE"},
         {"kind": "assistant", "text": "All pools online."},
     ]
-    extracted = tmp_path / "extracted" / "lab" / "s1.parquet"
+    extracted = tmp_path / "extracted" / "shard-00.parquet"
     extracted.parent.mkdir(parents=True)
     build_rows(rows, "s1", "lab").to_parquet(extracted)
-    sessions = tmp_path / "qualified" / "sessions.parquet"
+    shard = tmp_path / "qualified" / "shard-00.parquet"
     run_script(
         "qualify.py",
-        input={"extracted": [str(extracted)]},
+        input={"extracted": str(extracted), "inventory": [str(REPO / "config/inventory.yaml")]},
         params={"qualify": CONFIG["qualify"], "domain": CONFIG["domain"]},
-        output={"sessions": str(sessions)},
+        output={"scores": str(shard)},
         log=[str(tmp_path / "qualify.log")],
     )
-    assert pd.read_parquet(sessions)["session_id"].tolist() == ["s1"]
+    assert pd.read_parquet(shard)["session_id"].tolist() == ["s1"]
     assert "1 sessions scored" in (tmp_path / "qualify.log").read_text()
+    quarantine = tmp_path / "quarantine" / "shard-00.jsonl"
+    quarantine.parent.mkdir()
+    quarantine.write_text("")
+    sessions = tmp_path / "qualified" / "sessions.parquet"
+    run_script(
+        "merge_qualified.py",
+        input={"shards": [str(shard)], "quarantine": [str(quarantine)]},
+        params={"qualify": CONFIG["qualify"], "feeds": CONFIG["curate"]["tiers"]},
+        output={"sessions": str(sessions)},
+        log=[str(tmp_path / "merge.log")],
+    )
+    assert pd.read_parquet(sessions)["tier"].tolist() == ["A"]
 
     run_script(
         "plot_qualify.py",

@@ -12,12 +12,15 @@ import pandas as pd
 import pytest
 import yaml
 
+from halops.extract.sessions import find_sessions
+from halops.extract.shards import session_key, shard_label, shard_of
 from halops.samplegen import PLANTED_SECRETS, generate_corpus
 from tests.conftest import REPO, venv_tool
 
 SAMPLE_SESSIONS = REPO / "workflow" / "resources" / "sessions"
 DATA_TARGET = "results/final/train.jsonl"
 PLOTS = ["results/plots/tiers.png", "results/plots/scores.png", "results/plots/examples.png"]
+N_SHARDS = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["extract"]["shards"]
 
 
 def snakemake(workdir: Path, *args: str, configfile: Path | None = None) -> str:
@@ -49,6 +52,11 @@ def planned_jobs(dry_run_output: str) -> dict[str, int]:
             break
         counts[match.group(1)] = int(match.group(2))
     return counts
+
+
+def planned_shards(dry_run_output: str) -> list[str]:
+    """The shard of every planned per-shard job, from the dry run's "wildcards:" lines."""
+    return re.findall(r"^\s*wildcards: shard=(\d+)$", dry_run_output, re.M)
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +114,7 @@ def test_planted_credentials_never_reach_the_splits(pipeline_run: Path) -> None:
             assert not leaked, f"{path.name} leaks {leaked}"
 
 
-def test_adding_a_session_reruns_only_its_extract(pipeline_run: Path, tmp_path: Path) -> None:
+def test_adding_a_session_reruns_only_its_shard(pipeline_run: Path, tmp_path: Path) -> None:
     generate_corpus(tmp_path / "extra", n_sessions=1, seed=4242)
     added = sorted((tmp_path / "extra").rglob("*.jsonl"))
     for path in added:
@@ -114,13 +122,17 @@ def test_adding_a_session_reruns_only_its_extract(pipeline_run: Path, tmp_path: 
         assert not target.exists()
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target)
+    [ref] = find_sessions(tmp_path / "extra")
+    shard = shard_label(shard_of(session_key(ref.project, ref.session), N_SHARDS), N_SHARDS)
     try:
-        jobs = planned_jobs(snakemake(pipeline_run, "--dry-run", DATA_TARGET))
+        output = snakemake(pipeline_run, "--dry-run", DATA_TARGET)
     finally:
         for path in added:
             (pipeline_run / "sessions" / path.relative_to(tmp_path / "extra")).unlink()
-    assert jobs["extract"] == 1
-    assert jobs["qualify"] == 1 and jobs["validate_split"] == 1
+    jobs = planned_jobs(output)
+    assert jobs["extract"] == 1 and jobs["qualify"] == 1, jobs
+    assert planned_shards(output) == [shard, shard]  # the new session's shard, nothing else
+    assert jobs["merge_qualified"] == 1 and jobs["validate_split"] == 1
 
 
 def test_changed_threshold_reruns_qualify_onward(pipeline_run: Path) -> None:
@@ -133,7 +145,22 @@ def test_changed_threshold_reruns_qualify_onward(pipeline_run: Path) -> None:
     changed.write_text(yaml.safe_dump(cfg))
     jobs = planned_jobs(snakemake(pipeline_run, "--dry-run", DATA_TARGET, configfile=changed))
     assert "extract" not in jobs
-    assert jobs["qualify"] == 1 and jobs["curate"] == 4 and jobs["validate_split"] == 1
+    shards = len(list((pipeline_run / "results" / "extracted").glob("shard-*.parquet")))
+    assert jobs["qualify"] == shards and jobs["merge_qualified"] == 1
+    assert jobs["curate"] == 4 and jobs["validate_split"] == 1
+
+
+def test_changed_inventory_reruns_qualify_not_extract(pipeline_run: Path, tmp_path: Path) -> None:
+    inventory = yaml.safe_load((REPO / "config" / "inventory.yaml").read_text())
+    inventory["hosts"] = inventory["hosts"][:-1]
+    changed_inventory = tmp_path / "inventory.yaml"
+    changed_inventory.write_text(yaml.safe_dump(inventory))
+    cfg = yaml.safe_load((pipeline_run / "config" / "config.yaml").read_text())
+    cfg["domain"]["inventory"] = str(changed_inventory)
+    changed = pipeline_run / "config" / "inventory-changed.yaml"
+    changed.write_text(yaml.safe_dump(cfg))
+    jobs = planned_jobs(snakemake(pipeline_run, "--dry-run", DATA_TARGET, configfile=changed))
+    assert "extract" not in jobs and jobs["qualify"] >= 1
 
 
 def test_unchanged_inputs_rerun_nothing(pipeline_run: Path) -> None:

@@ -21,7 +21,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from halops.transcripts.discover import SessionRef, discover_sessions
+from halops.extract.sessions import SessionRef, find_sessions
+from halops.extract.shards import session_key, shard_label, shard_of
 from tests.conftest import REPO, venv_tool
 
 pytestmark = [pytest.mark.slow, pytest.mark.slurm]
@@ -34,18 +35,18 @@ ADAPTER_TARGET = "results/model/adapter"
 # Every 4th sample session: 10 sessions, enough for non-empty val/test splits and a few
 # tier-A conversations, small enough for a run in well under a minute.
 SESSION_STRIDE = 4
-# Extract jobs per SLURM submission: 10 sessions give 2 batches, so batching is exercised.
-EXTRACT_BATCH = 5
+# Hash shards of the test config: fewer than the sessions, so some shards hold several.
+N_SHARDS = 4
 # A hang guard, not a performance bound: ~3 minutes on an idle 2-core machine, but a CPU
 # shared with other work can make the one training step take minutes.
 CLUSTER_RUN_TIMEOUT_S = 900
 # CPUs the test node declares: more than the machine's 2, because the jobs here mostly wait on
-# Python start-up, and with 4 the extract batches and curate jobs run side by side.
+# Python start-up, and with 4 the extract shards and curate jobs run side by side.
 NODE_CPUS = "4"
 # Outputs whose content must match between the local and the SLURM run.
 COMPARED_GLOBS = [
-    "results/extracted/**/*.parquet",
-    "results/quarantine/**/*.jsonl",
+    "results/extracted/*.parquet",
+    "results/quarantine/*.jsonl",
     "results/qualified/*.parquet",
     "results/curated/*.parquet",
     "results/final/*.parquet",
@@ -89,7 +90,7 @@ def cluster_logs(state: Path) -> str:
 
 
 def sample_refs() -> list[SessionRef]:
-    return sorted(discover_sessions(SAMPLE_SESSIONS), key=lambda r: (r.project, r.session))
+    return sorted(find_sessions(SAMPLE_SESSIONS), key=lambda r: (r.project, r.session))
 
 
 def copy_session(ref: SessionRef, dest: Path) -> list[Path]:
@@ -116,6 +117,7 @@ def job_sized_config(sessions_dir: Path) -> dict:
     one-step training run (the smoke profile's own length would take minutes here)."""
     cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     cfg["sessions_dir"] = str(sessions_dir)
+    cfg["extract"]["shards"] = N_SHARDS
     cfg["cluster"]["resources"] = {
         "default": {"threads": 1, "mem_mb": 256, "runtime": 10},
         "base_model": {"mem_mb": 1024, "runtime": 10},
@@ -139,6 +141,7 @@ def sessions(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def make_workdir(base: Path, sessions_dir: Path) -> Path:
     (base / "config").mkdir(parents=True)
+    (base / "config" / "inventory.yaml").symlink_to(REPO / "config" / "inventory.yaml")
     (base / "config" / "config.yaml").write_text(yaml.safe_dump(job_sized_config(sessions_dir)))
     return base
 
@@ -180,8 +183,6 @@ def start_slurm_run(workdir: Path, env: dict[str, str], *targets: str) -> subpro
         "squeue",
         "--slurm-init-seconds-before-status-checks",
         "1",
-        "--group-components",
-        f"extract={EXTRACT_BATCH}",
         "--jobs",
         "8",
         "--retries",
@@ -234,17 +235,17 @@ def assert_same_content(local: Path, cluster: Path) -> None:
         assert local.read_bytes() == cluster.read_bytes(), local.name
 
 
-def test_cluster_run_submits_batched_extract_jobs(runs: Runs) -> None:
+def test_cluster_run_submits_one_job_per_shard(runs: Runs) -> None:
     submitted = [
         line
         for line in runs.cluster_output.splitlines()
         if "has been submitted with SLURM jobid" in line
     ]
-    n_sessions = len(list(runs.cluster.glob("results/extracted/*/*.parquet")))
-    batches = -(-n_sessions // EXTRACT_BATCH)
-    # Extract batches + qualify + 4 curate + validate_split + base_model + train; plots are
-    # localrules and stay in the main process.
-    assert len(submitted) == batches + 1 + 4 + 1 + 2, "\n".join(submitted)
+    shards = len(list(runs.cluster.glob("results/extracted/shard-*.parquet")))
+    assert 1 < shards <= N_SHARDS
+    # extract and qualify per shard + merge_qualified + 4 curate + validate_split + base_model
+    # + train; plots are localrules and stay in the main process.
+    assert len(submitted) == 2 * shards + 1 + 4 + 1 + 2, "\n".join(submitted)
 
 
 def test_cluster_outputs_equal_local_outputs(runs: Runs) -> None:
@@ -261,26 +262,17 @@ def test_training_smoke_profile_on_slurm(runs: Runs) -> None:
     assert (runs.cluster / "results/model/training/loss.csv").read_text().count("\n") >= 2
 
 
-def test_new_session_on_cluster_plans_one_small_batch(runs: Runs, sessions: Path) -> None:
-    """Batching must not cost incrementality: one new session is one extract in one batch."""
+def test_new_session_on_cluster_plans_its_shard_only(runs: Runs, sessions: Path) -> None:
+    """Sharding must not cost incrementality: one new session is one extract of its shard."""
     workdir = runs.cluster
     unused = sample_refs()[1]  # the stride picks indices 0, 4, 8, ...
+    shard = shard_label(shard_of(session_key(unused.project, unused.session), N_SHARDS), N_SHARDS)
     added = copy_session(unused, sessions)
     try:
-        output = run(
-            snakemake_cmd(
-                workdir,
-                *slurm_args(),
-                "--dry-run",
-                "--group-components",
-                f"extract={EXTRACT_BATCH}",
-                "--",
-                *DATA_TARGETS,
-            ),
-            workdir,
-        )
+        output = run(snakemake_cmd(workdir, *slurm_args(), "--dry-run", *DATA_TARGETS), workdir)
     finally:
         for path in added:
             path.unlink()
     assert re.search(r"^extract\s+1$", output, re.M), output[-3000:]
-    assert output.count("Group job extract") == 1
+    assert re.search(r"^qualify\s+1$", output, re.M), output[-3000:]
+    assert re.findall(r"^\s*wildcards: shard=(\d+)$", output, re.M) == [shard, shard]

@@ -2,27 +2,39 @@
 import os
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from halops.codedeps import project_sources
+from halops.extract.sessions import SessionsDirError, find_sessions_or_explain
+from halops.extract.shards import sessions_by_shard
 from halops.model.base import resolve_base_model
-from halops.transcripts.discover import discover_sessions
+from halops.workflow_config import ConfigError, check_config
 
+# Nested --config overrides arrive as strings; give them the schema's types, and report what
+# is still wrong with the key and the allowed range (Snakemake's own message names neither).
+try:
+    check_config(config, Path(workflow.basedir) / "schemas" / "config.schema.yaml")
+except ConfigError as error:
+    raise WorkflowError(str(error)) from None
 validate(config, schema="../schemas/config.schema.yaml")
 
 STRATEGIES = ["multi_turn", "single_turn", "skills", "subagents"]
 
 # Discovery reads directory listings (and one line of each flat agent file), so it stays cheap
-# enough to run on every DAG build, even for a large ~/.claude/projects.
-SESSIONS = {
-    f"{ref.project}/{ref.session}": ref
-    for ref in discover_sessions(Path(config["sessions_dir"]))
-}
+# enough to run on every DAG build, even for a large ~/.claude/projects. A folder without
+# sessions stops here, before any job, with the reason and the fix.
+SESSIONS_DIR = Path(config["sessions_dir"]).expanduser()
+try:
+    SHARDS = sessions_by_shard(
+        find_sessions_or_explain(SESSIONS_DIR), config["extract"]["shards"]
+    )
+except SessionsDirError as error:
+    raise WorkflowError(str(error)) from None
 
 
 wildcard_constraints:
-    project=r"[^/]+",
-    session=r"[^/]+",
+    shard=r"\d+",
     strategy="|".join(STRATEGIES),
 
 
@@ -32,24 +44,54 @@ def code_inputs(script):
     return [os.path.relpath(p) for p in project_sources(path) if p != path.resolve()]
 
 
-def session_ref(wildcards):
-    return SESSIONS[f"{wildcards.project}/{wildcards.session}"]
+# --- shards of sessions (extract, qualify) -------------------------------------------------
 
 
-def session_file(wildcards):
-    return str(session_ref(wildcards).main_path)
+def shard_files(wildcards):
+    """Every transcript file of the shard's sessions: a new or changed one reruns the shard."""
+    return [
+        str(path)
+        for ref in SHARDS[wildcards.shard]
+        for path in (ref.main_path, *ref.subagent_paths)
+    ]
 
 
-def subagent_files(wildcards):
-    return [str(p) for p in session_ref(wildcards).subagent_paths]
+def shard_sessions(wildcards):
+    """[project, session, main file, [subagent files]] per session, for the extract script."""
+    return [
+        [
+            ref.project,
+            ref.session,
+            str(ref.main_path),
+            [str(p) for p in ref.subagent_paths],
+        ]
+        for ref in SHARDS[wildcards.shard]
+    ]
 
 
 def extracted_parquets(wildcards=None):
-    return [f"results/extracted/{key}.parquet" for key in sorted(SESSIONS)]
+    return [f"results/extracted/shard-{shard}.parquet" for shard in SHARDS]
 
 
 def quarantine_files(wildcards=None):
-    return [f"results/quarantine/{key}.jsonl" for key in sorted(SESSIONS)]
+    return [f"results/quarantine/shard-{shard}.jsonl" for shard in SHARDS]
+
+
+def qualified_shards(wildcards=None):
+    return [f"results/qualified/shard-{shard}.parquet" for shard in SHARDS]
+
+
+def inventory_file(wildcards=None):
+    """The inventory that describes the lab (config domain.inventory), if one is configured."""
+    path = config["domain"]["inventory"]
+    return [path] if path else []
+
+
+def curation_feeds():
+    """strategy -> tiers it curates from (config curate.tiers): what merge_qualified checks."""
+    return {
+        strategy: list(tiers) for strategy, tiers in config["curate"]["tiers"].items()
+    }
 
 
 def curated_parquets(wildcards=None):

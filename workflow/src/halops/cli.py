@@ -14,6 +14,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "scrub": ("halops.contract.scrub", "scrub credentials from stdin; findings as JSON on stderr"),
     "check": ("bot.safety.cli", "ask the command policy for a verdict, without running anything"),
     "generate-sessions": ("halops.samplegen", "write a deterministic sample-lab session corpus"),
+    "discover": ("halops.discover.cli", "draft an inventory from the hosts your sessions touched"),
     "serve": ("bot.serve", "run llama.cpp's OpenAI-compatible server until Ctrl-C"),
     "ask": ("bot.agent.cli", "ask the agent one question from the terminal"),
     "eval": ("halops.evaluate.main", "score models on config/eval/cases.jsonl (as the eval rule)"),

@@ -84,10 +84,12 @@ class DataCard:
     def to_markdown(self) -> str:
         sections = [
             _md_overview(self),
+            _md_tiers(self),
             _md_strategy_table(self),
             _md_tokens(self),
             _md_removed(self),
             _md_quarantine(self),
+            _md_numbers(self),
             _md_config(self),
         ]
         return "\n\n".join(sections) + "\n"
@@ -184,3 +186,81 @@ def _md_quarantine(card: DataCard) -> str:
 
 def _md_config(card: DataCard) -> str:
     return "## Configuration\n\n```json\n" + json.dumps(card.config, indent=2) + "\n```"
+
+
+# --- what the tiers are and what every number means (the qualify side of the card) ----------
+
+TIERS = ("A", "B", "C")
+COMPONENTS_TEXT = (
+    "tool success, recovery after errors, completion, no corrections, depth, and relevance: "
+    "how many of the lab's inventory hosts, addresses and keywords it mentions"
+)
+
+
+def _md_tiers(card: DataCard) -> str:
+    """How sessions became tiers, with this run's thresholds and who takes which tier."""
+    tiers = card.qualified.get("tiers") or {}
+    sessions = card.qualified.get("per_tier", {})
+    feeds = tiers.get("feeds", {})
+    rows = [
+        (
+            tier,
+            _tier_rule(tier, tiers),
+            sessions.get(tier, 0),
+            card.per_tier.get(tier, 0),
+            ", ".join(s for s, taken in sorted(feeds.items()) if tier in taken) or "nothing",
+        )
+        for tier in TIERS
+    ]
+    intro = (
+        f"Qualify scores every session from six components in [0, 1] ({COMPONENTS_TEXT}); "
+        "the score is their weighted mean. The tiers under this run's configuration "
+        "(`qualify.tiers`, `qualify.minimums`, `curate.tiers`):"
+    )
+    return (
+        "## Tiers\n\n"
+        + intro
+        + "\n\n"
+        + _table(
+            ["tier", "a session is in it when", "sessions", "examples kept", "curated into"], rows
+        )
+    )
+
+
+def _tier_rule(tier: str, tiers: dict[str, Any]) -> str:
+    if tier == "C":
+        return "it reaches no other tier, or has no user prompt (nothing to learn from)"
+    threshold = tiers.get("thresholds", {}).get(tier)
+    if threshold is None:
+        return f"score >= qualify.tiers.{tier} and the tier's minimums"
+    minimums = tiers.get("minimums", {}).get(tier, {})
+    parts = [f"score >= {threshold:g}"] + [f"{n} >= {m:g}" for n, m in sorted(minimums.items())]
+    return ", ".join(parts) + ("" if tier == "A" else " (and not tier A)")
+
+
+def _md_numbers(card: DataCard) -> str:
+    """One line per number the card shows: where it comes from."""
+    quarantine = card.quarantine
+    items = [
+        f"**{card.n_input_examples} curated**: examples the four strategies built from the "
+        "sessions of the tiers that feed them (table above); **"
+        f"{card.n_output_examples} kept**: those left after removing duplicates.",
+        "**Examples per tier**: the tier of the session each kept example comes from. "
+        f"**Sessions scored** ({card.qualified.get('sessions', 0)}): every session with at "
+        "least one readable record; one whose every line was quarantined is not scored.",
+        "**split / examples / sessions**: the split is drawn by session "
+        "(`validate.split_ratios`), so all examples of a session land in one split.",
+        "**Examples per strategy**: multi_turn holds whole conversations, single_turn one "
+        "request each, skills the requests answered with a skill's body in the system prompt, "
+        "subagents the tasks given to subagents.",
+        f"**Token statistics**: characters / {CHARS_PER_TOKEN} per example, system prompt and "
+        "tool calls included; n = examples, total = their sum, p50/p95 = percentiles.",
+        "**Duplicates**: exact = identical messages; near = estimated word-shingle Jaccard "
+        "similarity at or above `validate.near_dup_threshold` (MinHash); the copy from the "
+        "better tier stays. **Redactions**: secrets replaced, per scanner rule.",
+        f"**Quarantine**: {quarantine.get('lines', 0)} transcript lines in "
+        f"{quarantine.get('files', 0)} files could not be used (not JSON, wrong field types, "
+        "compressed or binary files); each is in `results/quarantine/` with file:line, "
+        "reason and raw text.",
+    ]
+    return "## What the numbers mean\n\n" + "\n".join(f"- {item}" for item in items)

@@ -1,49 +1,145 @@
-"""Reading the extracted per-session parquet (see CONTRACTS "Extracted parquet").
+"""The extracted table: its format, how extract writes it and how qualify and curate read it.
 
-Qualify and curate both walk the same rows; this module is the one place that knows how nulls,
-JSON-encoded tool calls and the main-transcript / subagent split look in that table.
+This module owns the format. `EXTRACTED_SCHEMA` is the one definition of the columns (documented
+column by column in `workflow/schemas/extracted.schema.yaml`, kept in step by a test); the
+extract stage builds its columns and hands them to `table_from_columns`/`ExtractedWriter`, and
+every reader goes through `read_extracted`/`iter_sessions`/`records`, which know how nulls,
+JSON-encoded tool calls and the main-transcript / subagent split look.
+
+One file holds the sessions of one shard (`results/extracted/shard-NN.parquet`): each session's
+rows are contiguous and in conversation order (`seq`), sessions sorted by (project, session).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-# Columns of the extracted parquet, in contract order, with the dtype pandas should give them.
-EXTRACTED_COLUMNS: dict[str, str] = {
-    "session_id": "string",
-    "project": "string",
-    "agent_id": "string",
-    "spawn_tool_use_id": "string",
-    "seq": "int64",
-    "source": "string",
-    "uuid": "string",
-    "parent_uuid": "string",
-    "logical_parent_uuid": "string",
-    "timestamp": "string",
-    "kind": "string",
-    "text": "string",
-    "thinking": "string",
-    "tool_calls": "string",
-    "tool_use_id": "string",
-    "tool_name": "string",
-    "is_error": "boolean",
-    "message_id": "string",
-    "model": "string",
-    "source_tool_use_id": "string",
-    "raw_type": "string",
-    "n_records": "int64",
-}
+_STR = pa.string()
+_INT = pa.int64()
+
+EXTRACTED_SCHEMA = pa.schema(
+    [
+        pa.field("session_id", _STR, nullable=False),
+        pa.field("project", _STR, nullable=False),
+        pa.field("agent_id", _STR),
+        pa.field("spawn_tool_use_id", _STR),
+        pa.field("seq", _INT, nullable=False),
+        pa.field("source", _STR, nullable=False),
+        pa.field("uuid", _STR),
+        pa.field("parent_uuid", _STR),
+        pa.field("logical_parent_uuid", _STR),
+        pa.field("timestamp", _STR),
+        pa.field("kind", _STR, nullable=False),
+        pa.field("text", _STR),
+        pa.field("thinking", _STR),
+        pa.field("tool_calls", _STR),
+        pa.field("tool_use_id", _STR),
+        pa.field("tool_name", _STR),
+        pa.field("is_error", pa.bool_()),
+        pa.field("message_id", _STR),
+        pa.field("model", _STR),
+        pa.field("source_tool_use_id", _STR),
+        pa.field("raw_type", _STR, nullable=False),
+        pa.field("n_records", _INT, nullable=False),
+    ]
+)
+
+_PANDAS_DTYPES = {_STR: "string", _INT: "int64", pa.bool_(): "boolean"}
+# Columns of the extracted parquet, in schema order, with the dtype pandas should give them.
+EXTRACTED_COLUMNS: dict[str, str] = {f.name: _PANDAS_DTYPES[f.type] for f in EXTRACTED_SCHEMA}
+# Rows per parquet row group: sessions are small, so they are buffered into groups of about
+# this size (one group per session would make reading slow); bounds the writer's memory.
+ROW_GROUP_ROWS = 20_000
 
 # The CLI writes API failures as assistant messages from this pseudo-model (FORMAT §3).
 SYNTHETIC_MODEL = "<synthetic>"
 
 Row = dict[str, Any]
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def table_from_columns(columns: Mapping[str, Sequence[object]]) -> pa.Table:
+    """One Table with EXTRACTED_SCHEMA from column lists (an all-null column keeps its type)."""
+    arrays = [pa.array(columns[f.name], type=f.type) for f in EXTRACTED_SCHEMA]
+    return pa.Table.from_arrays(arrays, schema=EXTRACTED_SCHEMA)
+
+
+class ExtractedWriter:
+    """Appends session tables to one parquet file; the file exists (maybe empty) once closed."""
+
+    def __init__(self, path: Path, row_group_rows: int = ROW_GROUP_ROWS) -> None:
+        self.path = Path(path)
+        self.row_group_rows = row_group_rows
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, table: pa.Table) -> None:
+        self._pending.append(table)
+        self._pending_rows += table.num_rows
+        if self._pending_rows >= self.row_group_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = pq.ParquetWriter(self.path, EXTRACTED_SCHEMA)
+        self._writer.write_table(pa.concat_tables(self._pending))
+        self._pending, self._pending_rows = [], 0
+
+    def close(self) -> None:
+        self._flush()
+        if self._writer is None:  # no session had a row: still a valid, empty file
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(EXTRACTED_SCHEMA.empty_table(), self.path)
+        else:
+            self._writer.close()
+
+    def __enter__(self) -> ExtractedWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def read_extracted(path: Path) -> pd.DataFrame:
+    """Read one extracted parquet as written: sessions contiguous, each in conversation order."""
+    return pd.read_parquet(path)
+
+
+def iter_sessions(path: Path, batch_rows: int = ROW_GROUP_ROWS) -> Iterator[list[Row]]:
+    """Each session of an extracted file as a list of plain row dicts (nulls are None).
+
+    Streams record batches, so memory follows one batch plus one session, not the file; and
+    converts with Arrow's `to_pylist`, several times faster than going through pandas.
+    """
+    current: list[Row] = []
+    key: tuple[Any, ...] | None = None
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
+        for row in batch.to_pylist():
+            row_key = (row["project"], row["session_id"])
+            if row_key != key and current:
+                yield current
+                current = []
+            key = row_key
+            current.append(row)
+    if current:
+        yield current
 
 
 def build_rows(items: Iterable[Row], session_id: str = "s1", project: str = "p1") -> pd.DataFrame:
@@ -65,17 +161,23 @@ def build_rows(items: Iterable[Row], session_id: str = "s1", project: str = "p1"
     return frame.astype(EXTRACTED_COLUMNS)
 
 
-def read_extracted(path: Path) -> pd.DataFrame:
-    """Read one extracted parquet, in conversation order (an empty file gives an empty frame)."""
-    frame = pd.read_parquet(path)
-    if frame.empty or "seq" not in frame.columns:
-        return frame
-    return frame.sort_values("seq", kind="stable").reset_index(drop=True)
-
-
 def records(frame: pd.DataFrame) -> list[Row]:
-    """Rows as plain dicts with every null (None, NaN, pd.NA) turned into None."""
-    return [{key: clean(value) for key, value in row.items()} for row in frame.to_dict("records")]
+    """Rows as plain dicts with every null (None, NaN, pd.NA) turned into None.
+
+    Column by column rather than `DataFrame.to_dict("records")`, which boxes every cell through
+    pandas' indexing and was most of the time qualify and curate spent.
+    """
+    names = list(frame.columns)
+    columns = [_plain_values(frame[name]) for name in names]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def _plain_values(series: pd.Series) -> list[Any]:
+    values = series.to_numpy(dtype=object, copy=True)
+    missing = series.isna().to_numpy()  # None, NaN and pd.NA alike
+    if missing.any():
+        values[missing] = None
+    return values.tolist()
 
 
 def clean(value: Any) -> Any:
@@ -90,7 +192,7 @@ def clean(value: Any) -> Any:
 def main_transcript(rows: list[Row]) -> list[Row]:
     """The rows of the main conversation (no agent_id).
 
-    A flat agent file with no main session is extracted as a session of its own (CONTRACTS); all
+    A flat agent file with no main session is extracted as a session of its own; all
     its rows carry an agent_id, and then the agent's own transcript is the main conversation.
     """
     main = [row for row in rows if row.get("agent_id") is None]

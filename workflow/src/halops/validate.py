@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from halops.contract import scrub
 from halops.datacard import DataCard, TokenStats, approx_tokens
 from halops.dedup import NearDupParams, deduplicate
+from halops.qualify import read_tier_definitions
 from halops.split import SPLITS, assign_splits
 
 log = logging.getLogger(__name__)
@@ -94,13 +95,23 @@ def load_curated(paths: Sequence[Path]) -> pd.DataFrame:
 
 
 def quarantine_summary(paths: Sequence[Path]) -> dict[str, Any]:
-    """Count quarantined lines and group them by the reason's head (before any ':' detail)."""
+    """Count quarantined lines and group them by the reason's head (before any ':' detail);
+    `files` counts the transcript files with a bad line (quarantine files hold a shard each)."""
     reasons: Counter[str] = Counter()
+    files: set[str] = set()
     for path in paths:
         for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
             if line.strip():
                 reasons[_reason_head(line)] += 1
-    return {"files": len(paths), "lines": sum(reasons.values()), "reasons": dict(reasons)}
+                files.add(_location_file(line))
+    return {"files": len(files), "lines": sum(reasons.values()), "reasons": dict(reasons)}
+
+
+def _location_file(line: str) -> str:
+    try:
+        return str(json.loads(line).get("location") or "").rsplit(":", 1)[0]
+    except (ValueError, AttributeError):
+        return ""
 
 
 def _reason_head(line: str) -> str:
@@ -117,7 +128,10 @@ def qualified_summary(path: Path) -> dict[str, Any]:
         return {"sessions": 0, "per_tier": {}}
     frame = pd.read_parquet(path, columns=["tier"])
     per_tier = {str(k): int(v) for k, v in frame["tier"].value_counts().sort_index().items()}
-    return {"sessions": len(frame), "per_tier": per_tier}
+    summary: dict[str, Any] = {"sessions": len(frame), "per_tier": per_tier}
+    if tiers := read_tier_definitions(path):  # what the tiers meant, for the card to explain
+        summary["tiers"] = tiers
+    return summary
 
 
 # --- scrubbing -----------------------------------------------------------------------------------

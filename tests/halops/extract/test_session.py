@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import yaml
 
-from halops.transcripts.schema import EXTRACTED_SCHEMA
+from halops.rows import EXTRACTED_SCHEMA
 
 REPO = Path(__file__).resolve().parents[3]
 

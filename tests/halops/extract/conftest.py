@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from halops.transcripts.extract import ExtractStats, extract_session
+from halops.extract.session import ExtractStats, extract_session
 
 
 class Transcript:

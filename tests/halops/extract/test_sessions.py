@@ -6,7 +6,7 @@ import json
 import time
 from pathlib import Path
 
-from halops.transcripts.discover import SessionRef, discover_sessions, read_session_id
+from halops.extract.sessions import SessionRef, find_sessions, read_session_id
 
 
 def rec(session_id: str, **extra) -> dict:
@@ -25,8 +25,8 @@ def by_key(refs: list[SessionRef]) -> dict[str, SessionRef]:
 
 
 def test_missing_or_empty_dir(tmp_path):
-    assert discover_sessions(tmp_path / "nope") == []
-    assert discover_sessions(tmp_path) == []
+    assert find_sessions(tmp_path / "nope") == []
+    assert find_sessions(tmp_path) == []
 
 
 def test_era3_subagents_skip_workflows_tool_results_and_sidecars(tmp_path):
@@ -38,7 +38,7 @@ def test_era3_subagents_skip_workflows_tool_results_and_sidecars(tmp_path):
     put(sub / "workflows" / "run1" / "agent-w.jsonl", rec("s1"))
     put(tmp_path / "p" / "s1" / "tool-results" / "agent-x.jsonl", rec("s1"))
     (tmp_path / "p" / "s1" / "tool-results" / "t.txt").write_text("big output")
-    assert discover_sessions(tmp_path) == [SessionRef("p", "s1", main, (a, b))]
+    assert find_sessions(tmp_path) == [SessionRef("p", "s1", main, (a, b))]
 
 
 def test_era2_flat_agents_match_by_stem_or_by_the_main_files_session_id(tmp_path):
@@ -53,7 +53,7 @@ def test_era2_flat_agents_match_by_stem_or_by_the_main_files_session_id(tmp_path
     a2 = put(tmp_path / "p" / "agent-2.jsonl", b"{garbage", rec("real-id", agentId="2"))
     orphan = put(tmp_path / "p" / "agent-3.jsonl", rec("elsewhere", agentId="3"))
     empty = put(tmp_path / "p" / "agent-4.jsonl")
-    refs = by_key(discover_sessions(tmp_path))
+    refs = by_key(find_sessions(tmp_path))
     assert refs["p/abc"] == SessionRef("p", "abc", by_stem, (a1,))
     assert refs["p/checkpoint"] == SessionRef("p", "checkpoint", renamed, (a2,))
     assert refs["p/agent-3"] == SessionRef("p", "agent-3", orphan, ())
@@ -66,7 +66,7 @@ def test_era3_folder_without_main_file_is_one_session(tmp_path):
     a = put(sub / "agent-a.jsonl", rec("lost"))
     b = put(sub / "agent-b.jsonl", rec("lost"))
     (tmp_path / "p" / "plain-folder").mkdir()  # folders without subagents are not sessions
-    assert discover_sessions(tmp_path) == [SessionRef("p", "lost", a, (b,))]
+    assert find_sessions(tmp_path) == [SessionRef("p", "lost", a, (b,))]
 
 
 def test_junk_is_ignored_and_order_is_stable(tmp_path):
@@ -76,7 +76,7 @@ def test_junk_is_ignored_and_order_is_stable(tmp_path):
     (tmp_path / "a" / "s1.json").write_text("{}")
     put(tmp_path / ".git" / "x.jsonl", rec("x"))
     (tmp_path / "stray.jsonl").write_text("{}")  # files directly in sessions_dir: no project
-    assert [(r.project, r.session) for r in discover_sessions(tmp_path)] == [
+    assert [(r.project, r.session) for r in find_sessions(tmp_path)] == [
         ("a", "s1"),
         ("b", "s2"),
     ]
@@ -92,7 +92,7 @@ def test_read_session_id_on_a_huge_first_line(tmp_path):
 
 
 def test_real_sessions_layout(shared_sessions):
-    refs = by_key(discover_sessions(shared_sessions))
+    refs = by_key(find_sessions(shared_sessions))
     fast = refs["-home-dev-fasthooks/sample_main_transcript"]
     assert [p.name for p in fast.subagent_paths] == ["agent-af1ff21.jsonl"]
     spotter = refs["-home-USER-spotter/4d5611e5-241a-462a-8d15-5122611a9569"]
@@ -112,7 +112,7 @@ def test_large_tree_is_fast(tmp_path):
             (proj / f"s{s}.jsonl").write_text(json.dumps(rec(f"s{s}")) + "\n")
             (proj / f"agent-{s}.jsonl").write_text(json.dumps(rec(f"s{s}")) + "\n")
     start = time.perf_counter()
-    refs = discover_sessions(tmp_path)
+    refs = find_sessions(tmp_path)
     elapsed = time.perf_counter() - start
     assert len(refs) == 4000 and all(len(r.subagent_paths) == 1 for r in refs)
     assert elapsed < 5.0, f"discovery took {elapsed:.2f}s for 8,000 files"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from halops.transcripts.discover import discover_sessions
-from halops.transcripts.extract import extract_session
+from halops.extract.session import extract_session
+from halops.extract.sessions import find_sessions
 
 # <repo>/../shared/sessions/projects; this file is <repo>/tests/halops/transcripts/...
 SHARED_SESSIONS = Path(__file__).resolve().parents[4] / "shared" / "sessions" / "projects"
@@ -64,7 +64,7 @@ def test_each_real_file_alone(path, tmp_path):
 
 @needs_real
 def test_each_real_session_with_its_subagents(tmp_path):
-    refs = discover_sessions(SHARED_SESSIONS)
+    refs = find_sessions(SHARED_SESSIONS)
     assert refs
     for ref in refs:
         paths = [ref.main_path, *ref.subagent_paths]

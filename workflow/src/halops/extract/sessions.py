@@ -1,4 +1,4 @@
-"""Find the sessions under a `~/.claude/projects`-like folder (CONTRACTS "Sessions dir layout").
+"""Find the sessions under a `~/.claude/projects`-like folder, or say why there are none.
 
 Snakemake calls this at every DAG build, possibly over 100,000 files, so it reads directory
 listings only, plus the first line or so of each flat `agent-*.jsonl` (era 2 files carry the
@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from halops.transcripts.reader import LineError, loads_line
+from halops.extract.reader import LineError, loads_line
 
 AGENT_PREFIX = "agent-"
 SUFFIX = ".jsonl"
@@ -134,14 +134,14 @@ def discover_project(project_dir: Path) -> list[SessionRef]:
         stem = matcher.stem_for(read_session_id(agent))
         if stem is not None:
             subagents[stem].append(agent)
-        else:  # no main session: extracted as its own session (CONTRACTS)
+        else:  # no main session: extracted as a session of its own
             refs.append(SessionRef(project, agent.name[: -len(SUFFIX)], agent))
     for stem, path in mains.items():
         refs.append(SessionRef(project, stem, path, tuple(sorted(subagents[stem]))))
     return sorted(refs, key=lambda r: r.session)
 
 
-def discover_sessions(sessions_dir: Path) -> list[SessionRef]:
+def find_sessions(sessions_dir: Path) -> list[SessionRef]:
     """All sessions under `sessions_dir`, sorted by (project, session); [] if it is missing."""
     sessions_dir = Path(sessions_dir)
     if not sessions_dir.is_dir():
@@ -155,3 +155,71 @@ def discover_sessions(sessions_dir: Path) -> list[SessionRef]:
     for project_dir in projects:
         refs.extend(discover_project(project_dir))
     return refs
+
+
+# --- a sessions_dir that holds no sessions: say what is wrong and how to fix it ---------------
+
+LAYOUT = (
+    "the layout of ~/.claude/projects: one folder per project (working directory), "
+    "<session>.jsonl files inside"
+)
+COMPRESSED_SUFFIXES = (".jsonl.gz", ".jsonl.bz2", ".jsonl.xz", ".jsonl.zst", ".jsonl.zip")
+# How many compressed files or entries an error message names as examples.
+EXAMPLES = 3
+
+
+class SessionsDirError(ValueError):
+    """sessions_dir holds no session; the message names the path, the layout and the fix."""
+
+
+def find_sessions_or_explain(sessions_dir: Path) -> list[SessionRef]:
+    """All sessions under sessions_dir; SessionsDirError when there are none, saying why."""
+    path = Path(sessions_dir).expanduser()
+    if not path.exists():
+        raise SessionsDirError(
+            f"sessions_dir {path} does not exist. Expected a folder in {LAYOUT}. "
+            "Point the pipeline at your history with --config sessions_dir=$HOME/.claude/projects "
+            "(or set sessions_dir in config/config.yaml)."
+        )
+    if not path.is_dir():
+        raise SessionsDirError(f"sessions_dir {path} is a file, not a folder in {LAYOUT}.")
+    nested = path / "projects"
+    if nested.is_dir() and find_sessions(nested):
+        # Checked even when `path` has sessions of its own: ~/.claude holds other folders too,
+        # and a real projects folder never has a project named "projects" (names are paths).
+        raise SessionsDirError(
+            f"sessions_dir {path} looks like ~/.claude rather than ~/.claude/projects: the "
+            f"sessions are one level down. Use --config sessions_dir={nested}"
+        )
+    refs = find_sessions(path)
+    if not refs:
+        raise SessionsDirError(_why_no_sessions(path))
+    return refs
+
+
+def _why_no_sessions(path: Path) -> str:
+    entries = sorted(p for p in path.iterdir() if not p.name.startswith("."))
+    if not entries:
+        return f"sessions_dir {path} is empty. Expected {LAYOUT}."
+    top_level = [p for p in entries if p.is_file() and p.name.endswith(SUFFIX)]
+    if top_level:
+        return (
+            f"sessions_dir {path} holds session files directly ({len(top_level)} *.jsonl, e.g. "
+            f"{top_level[0].name}): it looks like a single project folder, one level too deep. "
+            f"Expected {LAYOUT}. Use the folder above it for every project "
+            f"(--config sessions_dir={path.parent}), or, for this project alone, a folder of "
+            f"its own that holds it: mkdir -p ~/halops-sessions && ln -s {path} "
+            "~/halops-sessions/ and --config sessions_dir=$HOME/halops-sessions"
+        )
+    message = (
+        f"sessions_dir {path} has {len(entries)} {'entry' if len(entries) == 1 else 'entries'} "
+        f"but no <project>/<session>.jsonl below it. Expected {LAYOUT}."
+    )
+    compressed = sorted(p for p in path.rglob("*") if p.name.endswith(COMPRESSED_SUFFIXES))
+    if compressed:
+        names = ", ".join(str(p.relative_to(path)) for p in compressed[:EXAMPLES])
+        message += (
+            f" Found {len(compressed)} compressed transcripts ({names}): decompress them "
+            "first (e.g. gunzip, unzstd); the pipeline reads plain JSONL only."
+        )
+    return message

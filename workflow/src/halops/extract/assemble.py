@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from halops.transcripts.classify import classify_user
-from halops.transcripts.reader import Record, dump_json
+from halops.extract.classify import classify_user
+from halops.extract.reader import Record, dump_json
 
 log = logging.getLogger(__name__)
 

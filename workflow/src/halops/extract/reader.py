@@ -42,6 +42,29 @@ _STR_FIELDS = (
 )
 _BOOL_FIELDS = ("isMeta", "isCompactSummary", "isSidechain")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+# Files that are not JSONL text at all, by their first bytes: (magic, what it is, the fix). Such
+# a file is quarantined as one entry instead of one unreadable "line" per chunk of binary data.
+_DECOMPRESS = "decompress it ({}) or move it out of sessions_dir"
+_MOVE = "move it out of sessions_dir"
+FILE_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"\x1f\x8b", "gzip-compressed file", _DECOMPRESS.format("gunzip")),
+    (b"BZh", "bzip2-compressed file", _DECOMPRESS.format("bunzip2")),
+    (b"\xfd7zXZ\x00", "xz-compressed file", _DECOMPRESS.format("unxz")),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed file", _DECOMPRESS.format("unzstd")),
+    (b"\x04\x22\x4d\x18", "lz4-compressed file", _DECOMPRESS.format("unlz4")),
+    (b"PK\x03\x04", "zip archive", _DECOMPRESS.format("unzip")),
+    (b"7z\xbc\xaf\x27\x1c", "7-zip archive", _DECOMPRESS.format("7z x")),
+    (b"\xff\xfe", "UTF-16 text file", "convert it: iconv -f UTF-16 -t UTF-8"),
+    (b"\xfe\xff", "UTF-16 text file", "convert it: iconv -f UTF-16 -t UTF-8"),
+    (b"SQLite format 3\x00", "SQLite database", _MOVE),
+    (b"\x7fELF", "executable (ELF) file", _MOVE),
+    (b"%PDF-", "PDF document", _MOVE),
+    (b"\x89PNG", "PNG image", _MOVE),
+    (b"\xff\xd8\xff", "JPEG image", _MOVE),
+)
+SIGNATURE_BYTES = max(len(magic) for magic, _, _ in FILE_SIGNATURES)
 
 
 @dataclass(slots=True)
@@ -95,10 +118,10 @@ def _has_lone_surrogate(value: Any) -> bool:
 def _loads_stdlib(line: bytes) -> Any:
     try:
         obj = json.loads(line.decode("utf-8"), parse_constant=_reject_constant)
-    except UnicodeDecodeError as exc:
-        raise LineError(f"invalid JSON: invalid UTF-8 at byte {exc.start}") from None
+    except UnicodeDecodeError:
+        raise LineError(explain_undecodable(line, "invalid UTF-8")) from None
     except json.JSONDecodeError as exc:
-        raise LineError(f"invalid JSON: {exc}") from None
+        raise LineError(explain_undecodable(line, str(exc))) from None
     except RecursionError:
         raise LineError("invalid JSON: nested too deeply") from None
     # Lone surrogates only arise from \uDxxx escapes, so the full walk runs on few lines.
@@ -111,7 +134,35 @@ def _loads_orjson(line: bytes) -> Any:
     try:
         return orjson.loads(line)
     except orjson.JSONDecodeError as exc:
-        raise LineError(f"invalid JSON: {exc}") from None
+        raise LineError(explain_undecodable(line, str(exc))) from None
+
+
+def explain_undecodable(line: bytes, parser_message: str) -> str:
+    """Why a line did not parse, in words a person can act on (both parsers agree on it).
+
+    Binary data and other encodings are named as such: the parsers' own messages for them
+    ("str is not valid UTF-8: surrogates not allowed") point at the wrong problem.
+    """
+    nul = line.find(b"\x00")
+    if nul >= 0:
+        return f"binary data, not JSON text: NUL byte at offset {nul}"
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        byte = line[exc.start]
+        return (
+            f"not UTF-8 text: byte 0x{byte:02x} at offset {exc.start} "
+            "(binary data, or text in another encoding)"
+        )
+    return f"invalid JSON: {parser_message}"
+
+
+def file_signature(head: bytes) -> tuple[str, str] | None:
+    """(what the file is, how to fix it) when its first bytes say it is not JSONL text."""
+    for magic, kind, fix in FILE_SIGNATURES:
+        if head.startswith(magic):
+            return kind, fix
+    return None
 
 
 loads_line = _loads_stdlib if orjson is None else _loads_orjson
@@ -245,6 +296,15 @@ def iter_records(
     quarantine = result.quarantine
     loads = loads_line
     with open(path, "rb") as f:
+        head = f.peek(SIGNATURE_BYTES)[:SIGNATURE_BYTES]
+        if (found := file_signature(head)) is not None:
+            kind, fix = found
+            reason = f"{kind}, not JSONL text: {fix}"
+            quarantine.append(QuarantineEntry(f"{rel}:1", reason, raw_text(head)))
+            result.lines = 1
+            return
+        if head.startswith(_UTF8_BOM):  # editors add one; Claude Code never does
+            f.read(len(_UTF8_BOM))
         for lineno, (line, too_long) in enumerate(_iter_lines(f, max_line_bytes), 1):
             result.lines = lineno
             if too_long:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from halops.transcripts.classify import UserItem, classify_user, text_kind
+from halops.extract.classify import UserItem, classify_user, text_kind
 
 
 def user(content, **extra) -> dict:
