@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.safety import Inventory, InventoryError, PolicyConfigError, load_policy_settings
-from bot.safety.policy import settings_from_dict
-from bot.safety.rules import CORE_PROTECTED_PATHS
+from bot.safety.settings import CORE_PROTECTED_PATHS, settings_from_dict
 
 REPO = Path(__file__).resolve().parents[3]
 

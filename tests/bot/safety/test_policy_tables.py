@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.safety import CommandPolicy, Finding, Risk, RuleSettings, decide
-from bot.safety import rules as rules_module
+from bot.safety import CommandPolicy, Decision, RuleFinding, RuleSettings, decide
+from bot.safety import analyzers as analyzers_module
 
 ALLOWED = [
     "ls -la /var/log",
@@ -260,7 +260,7 @@ def test_an_analyzer_that_raises_blocks(monkeypatch: pytest.MonkeyPatch) -> None
     def broken(command, settings):
         raise RuntimeError("boom")
 
-    analyzers = (broken, *rules_module.SHELL_ANALYZERS)
+    analyzers = (broken, *analyzers_module.SHELL_ANALYZERS)
     monkeypatch.setattr("bot.safety.policy.SHELL_ANALYZERS", analyzers)
     verdict = CommandPolicy().evaluate("ls")
     assert (verdict.decision, verdict.rule_id) == ("block", "analyzer.error")
@@ -278,9 +278,9 @@ def test_a_failing_parser_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_worst_finding_wins_and_first_of_equals_names_the_verdict() -> None:
     findings = [
-        Finding("a.allow", Risk.ALLOW, "fine"),
-        Finding("b.confirm", Risk.CONFIRM, "hmm"),
-        Finding("c.confirm", Risk.CONFIRM, "hmm too"),
+        RuleFinding("a.allow", Decision.ALLOW, "fine"),
+        RuleFinding("b.confirm", Decision.CONFIRM, "hmm"),
+        RuleFinding("c.confirm", Decision.CONFIRM, "hmm too"),
     ]
     verdict = decide(findings)
     assert (verdict.decision, verdict.rule_id, verdict.reason) == ("confirm", "b.confirm", "hmm")
@@ -295,14 +295,14 @@ def test_no_finding_means_confirm() -> None:
 def test_one_blocked_command_blocks_a_compound_of_read_only_ones(policy: CommandPolicy) -> None:
     verdict = policy.evaluate("uptime && df -h; rm -rf / ; ls")
     assert verdict.decision == "block"
-    worst: dict[str, Risk] = {}
+    worst: dict[str, Decision] = {}
     for finding in verdict.findings:
-        worst[finding.subject] = max(worst.get(finding.subject, Risk.ALLOW), finding.risk)
+        worst[finding.subject] = max(worst.get(finding.subject, Decision.ALLOW), finding.decision)
     assert worst == {
-        "uptime": Risk.ALLOW,
-        "df -h": Risk.ALLOW,
-        "rm -rf /": Risk.BLOCK,
-        "ls": Risk.ALLOW,
+        "uptime": Decision.ALLOW,
+        "df -h": Decision.ALLOW,
+        "rm -rf /": Decision.BLOCK,
+        "ls": Decision.ALLOW,
     }
 
 

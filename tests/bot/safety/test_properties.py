@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.safety import CommandPolicy, ParseError, parse_command
-from bot.safety.rules import READ_ONLY_COMMANDS
-from bot.safety.shell_parse import SHELLS, WRAPPERS
+from bot.safety.programs import READ_ONLY as READ_ONLY_COMMANDS
+from bot.safety.shell import SHELLS, WRAPPERS
 
 TOKENS = [
     "rm", "-rf", "/", "ls", "sudo", "env", "bash", "-c", "sh", "xargs", "timeout", "5", "|",
