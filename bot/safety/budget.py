@@ -9,6 +9,7 @@ parser and the analyzers. Running out is its own finding (`analysis.budget_excee
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # A real on-call command is checked in a few milliseconds; these leave two orders of magnitude.
@@ -30,19 +31,24 @@ class Budget:
     max_fields: int = MAX_FIELDS
     max_nesting: int = MAX_NESTING
     max_loop_unroll: int = MAX_LOOP_UNROLL
+    clock: Callable[[], float] = time.monotonic
     deadline: float = field(init=False)
     commands: int = field(init=False, default=0)
     fields: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
-        self.deadline = time.monotonic() + self.time_s
+        self.deadline = self.clock() + self.time_s
 
     def remaining_s(self) -> float:
-        return self.deadline - time.monotonic()
+        """Time left (a look at the clock like `tick`: none left stops the check)."""
+        left = self.deadline - self.clock()
+        if left <= 0:
+            raise BudgetExceeded(f"the check took longer than {self.time_s:g} s")
+        return left
 
     def tick(self) -> None:
         """Called at every loop step that can repeat with the input's size."""
-        if time.monotonic() > self.deadline:
+        if self.clock() > self.deadline:
             raise BudgetExceeded(f"the check took longer than {self.time_s:g} s")
 
     def count_command(self) -> None:

@@ -219,9 +219,11 @@ def _component_may_match(a: str, b: str) -> bool:
     if b_glob and not a_glob:
         return fnmatchcase(a, b)
     # Both patterns: compatible fixed prefixes and suffixes (an over-approximation).
-    return _fixed_prefix(a).startswith(_fixed_prefix(b)) or _fixed_prefix(b).startswith(
-        _fixed_prefix(a)
-    )
+    head_a, head_b = _fixed_prefix(a), _fixed_prefix(b)
+    tail_a, tail_b = _fixed_suffix(a), _fixed_suffix(b)
+    heads = head_a.startswith(head_b) or head_b.startswith(head_a)
+    tails = tail_a.endswith(tail_b) or tail_b.endswith(tail_a)
+    return heads and tails
 
 
 def _is_glob(text: str) -> bool:
@@ -230,6 +232,11 @@ def _is_glob(text: str) -> bool:
 
 def _fixed_prefix(text: str) -> str:
     match = re.match(r"[^*?\[]*", text)
+    return match.group() if match else ""
+
+
+def _fixed_suffix(text: str) -> str:
+    match = re.search(r"[^*?\]]*$", text)
     return match.group() if match else ""
 
 
@@ -262,9 +269,10 @@ def credential_hit(candidate: Candidate, tree: bool = False) -> str | None:
     return None
 
 
-# Where "anywhere" credentials (`/**/.ssh/id_*`, `*.key`) are looked for when a whole tree
-# is read: homes and the system configuration, not every directory (`grep -r x /var/log`).
-_TREE_ROOTS = (("root",), ("home", "*"), ("etc",), ("srv",), ("opt",), ("var", "lib"))
+# Where "anywhere" credentials (`/**/.ssh/id_*`, `*.key`) are looked for when a whole tree is
+# read: homes and the TLS folders, not every directory (`grep -r listen /etc/nginx`). Files
+# named one by one (`cat /etc/nginx/ssl/site.key`) are matched everywhere.
+_TREE_ROOTS = (("root",), ("home", "*"), ("etc", "ssl"), ("etc", "pki"), ("srv",))
 
 
 def _candidate_hits(
@@ -280,7 +288,14 @@ def _candidate_hits(
         ]
     else:
         targets = [pattern]
+    globbed = any(_is_glob(p) for p in parts)
     for target in targets:
+        if globbed and target and target[0] == ANY_DIR and not floating:
+            # A glob may expand to anything in its directory: "anywhere" credentials count
+            # only where they live (homes, TLS folders), as for a recursive read.
+            if any(_parts_may_match(parts, (*root, ANY_DIR, *target[1:])) for root in _TREE_ROOTS):
+                return True
+            continue
         if _parts_may_match(parts, target):
             return True
         if tree and _tree_may_hold(parts, target, floating):

@@ -20,6 +20,8 @@ from bot.safety.analyzers import SHELL_ANALYZERS, Context
 from bot.safety.budget import DEFAULT_TIME_S, Budget, BudgetExceeded
 from bot.safety.http import check_request, parse_http_request
 from bot.safety.inventory import Inventory
+from bot.safety.options import OptionError, scan_options
+from bot.safety.programs import READ_ONLY
 from bot.safety.settings import (
     PolicyConfigError,
     RuleSettings,
@@ -59,10 +61,13 @@ class CommandPolicy:
         settings: RuleSettings | None = None,
         inventory: Inventory | None = None,
         time_budget_s: float = DEFAULT_TIME_S,
+        budget: Callable[[], Budget] | None = None,
     ) -> None:
         self.settings = settings or RuleSettings()
         self.inventory = inventory
         self.time_budget_s = time_budget_s
+        # A fresh budget per check; tests pass their own (a fake clock, small caps).
+        self.new_budget = budget or (lambda: Budget(self.time_budget_s))
 
     def evaluate(
         self,
@@ -72,7 +77,7 @@ class CommandPolicy:
         inventory: Inventory | None = None,
     ) -> Verdict:
         inventory = inventory if inventory is not None else self.inventory
-        budget = Budget(self.time_budget_s)
+        budget = self.new_budget()
         plain = False
         try:
             findings, plain = self._detect(command, transport, host, inventory, budget)
@@ -114,7 +119,7 @@ class CommandPolicy:
     ) -> tuple[list[RuleFinding], bool]:
         """Findings for a shell command string (parse once, every analyzer on every simple
         command), and whether it is one plain command."""
-        budget = budget or Budget(self.time_budget_s)
+        budget = budget or self.new_budget()
         try:
             commands = parse_command(command, budget, remote_host=remote_host)
         except ParseError as exc:
@@ -232,17 +237,20 @@ def _executed_file(command: SimpleCommand) -> str | None:
 
 
 def _downloaded_to(command: SimpleCommand) -> list[str]:
+    """Files a network tool writes: redirections, curl -o, wget -O, the copy destination."""
     out = [r.target for r in command.redirects if r.writes]
     args = list(command.args)
-    for i, arg in enumerate(args):
-        for option in ("-o", "--output", "-O", "--output-document"):
-            if arg == option and i + 1 < len(args):
-                out.append(args[i + 1])
-            elif arg.startswith(option + "=") or (len(option) == 2 and arg.startswith(option) and len(arg) > 2):
-                out.append(arg.split("=", 1)[1] if "=" in arg else arg[2:])
+    spec = READ_ONLY.get(command.name)
+    if spec is not None:
+        try:
+            scanned = scan_options(args, spec.options)
+        except OptionError:
+            scanned = None
+        if scanned is not None:
+            out += scanned.values.get("-o", []) + scanned.values.get("-O", [])
     if command.name in ("scp", "rsync") and args:
         out.append(args[-1])
-    return out
+    return [p for p in out if p not in ("-", "/dev/stdout", "/dev/null")]
 
 
 def _normal(path: str, command: SimpleCommand) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from bot.safety.analyzers.base import Context, operands
 from bot.safety.http import check_request, parse_url
@@ -65,6 +66,8 @@ def _check_url(command: SimpleCommand, context: Context, url: str) -> list[RuleF
         except ValueError:
             method = "GET"
     request = parse_url(url if "://" in url else f"http://{url}", method)
+    if request is not None and request.hostname in LOOPBACK and command.remote_host:
+        request = replace(request, hostname=command.remote_host)
     if request is None:
         reason = f"{command.name} fetches {url!r}, which is not an http(s) URL"
         return [RuleFinding("net.url_not_http", BLOCK, reason, command.text())]
@@ -78,6 +81,8 @@ def _check_url(command: SimpleCommand, context: Context, url: str) -> list[RuleF
 def _check_host(command: SimpleCommand, context: Context, word: str) -> list[RuleFinding]:
     host = normalise_host(word)
     transport = TRANSPORT_OF.get(command.name)
+    if host in LOOPBACK and command.remote_host:
+        host = command.remote_host  # `ssh mon01 'curl localhost:9090'` is mon01 itself
     if not host or (host in LOOPBACK and transport is None):
         return []  # the machine itself (e.g. the local DNS stub `dig @127.0.0.53`)
     subject = command.text()
@@ -108,11 +113,13 @@ def normalise_host(word: str) -> str:
 
 
 def _network_words(command: SimpleCommand, context: Context) -> Iterator[tuple[str, str]]:
+    """Typed by the allow-list when the command is read-only; else by each tool's syntax."""
     accepted = context.accepted(command)
     if isinstance(accepted, Accepted):
         for typed in accepted.words:
             if typed.kind in ("host", "url"):
                 yield typed.kind, typed.text
+        return
     yield from _tool_hosts(command)
 
 
@@ -146,8 +153,11 @@ def _tool_hosts(command: SimpleCommand) -> Iterator[tuple[str, str]]:
             if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", value):
                 yield "url", value
     elif name in ("ping", "ping6", "traceroute", "traceroute6", "tracepath", "mtr", "arping"):
-        for word in operands(args)[:1]:
-            yield "host", word
+        # Options with values are not known here (the command is not read-only anyway):
+        # every word that is not an option or a number may be the target.
+        for word in operands(args):
+            if not re.fullmatch(r"[\d.]+[smhd]?", word) or word.count(".") == 3:
+                yield "host", word
     elif name == "dig":
         yield from (("host", h) for h in dig_hosts(args)[0])
     elif name == "nslookup":

@@ -72,12 +72,20 @@ def _problem(command: SimpleCommand, context: Context) -> tuple[str, str] | None
     unsafe = [a for a in command.assignments if not SAFE_ENV.match(a.split("=", 1)[0])]
     if unsafe:
         return "shell.env_assignment", f"runs with {unsafe[0].split('=', 1)[0]} set"
-    if command.args_from_stdin:
+    if command.args_from_stdin and not _takes_any_words(command):
         return "shell.dynamic_word", "xargs adds arguments only known at run time"
     notes = [n for n in command.wrapper_notes]
     if notes:
         return "shell.not_readonly", f"{command.name} would run {notes[0]}"
     return _program_problem(command, context)
+
+
+def _takes_any_words(command: SimpleCommand) -> bool:
+    """`… | xargs echo`: a program for which any word is harmless text."""
+    from bot.safety.programs import READ_ONLY
+
+    spec = READ_ONLY.get(command.name)
+    return spec is not None and spec.any_args
 
 
 def _assignment_problem(command: SimpleCommand) -> tuple[str, str] | None:

@@ -600,6 +600,9 @@ TABLE: dict[str, Program] = {
     "command": prog("-v -V -p", "word+", check=lambda inv: None if inv.has("-v", "-V")
                     else "command runs its operand"),
     "cd": prog("-L -P -e -@", "meta?"),
+    "read": prog("-r -s -e -a= -d= -n= -N= -p= -t= -u= -i=", "word*"),
+    "cal": prog("-1 -3 -y -Y -j -m -s -w -h -n= -S -v --color=?", "word*"),
+    "ncal": prog("-1 -3 -y -j -m -s -w -h -b -M -S -C", "word*"),
     "lsb_release": prog("-a|--all -i|--id -d|--description -r|--release -c|--codename -s|--short -v|--version -h|--help", ""),
     "env": ENV_ALONE,
 }  # fmt: skip

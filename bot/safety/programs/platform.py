@@ -372,6 +372,7 @@ NVIDIA_SMI = prog(
         "mig": prog("-lgi -lci -lgip -lcip -i=", "", style="exact"),
     },  # fmt: skip
     style="exact",
+    cobra=True,
 )
 _IPMI_READ: dict[tuple[str, ...], bool] = {
     ("sensor",): False, ("sensor", "list"): False, ("sensor", "get"): True,

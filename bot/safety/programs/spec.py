@@ -183,8 +183,9 @@ def _accept_cobra(
 ) -> Accepted:
     """Go/cobra tools: global flags, then the subcommand, then its own flags anywhere."""
     texts = [f.text for f in args]
+    style = "exact" if program.style == "exact" else "pflag"
     try:
-        head = scan_options(texts, table, permute=False, style="pflag")
+        head = scan_options(texts, table, permute=False, style=style)
     except OptionError as exc:
         raise Rejected(str(exc)) from exc
     accepted = Accepted(path=path)
@@ -198,10 +199,11 @@ def _accept_cobra(
     rest = args[head.first_operand + 1 :]
     merged = table.merged(sub.options)
     inner = _replace(sub, options=merged)
+    style = "exact" if program.style == "exact" else "pflag"
     if sub.subcommands is not None and sub.cobra:
         deeper = _accept_cobra(inner, rest, merged, (*path, verb))
     else:
-        deeper = _accept(_replace(inner, style="pflag"), rest, merged, (*path, verb))
+        deeper = _accept(_replace(inner, style=style), rest, merged, (*path, verb))
     accepted.words += deeper.words
     for key, values in deeper.option_values.items():
         accepted.option_values.setdefault(key, []).extend(values)

@@ -68,6 +68,11 @@ def parse_tree(script: str, timeout_s: float) -> Node:
         raise ParseError(f"command longer than {MAX_SCRIPT_CHARS} characters")
     if "\x00" in script:
         raise ParseError("command contains a NUL byte")
+    if "\r" in script:
+        # mvdan/sh reads a carriage return as a blank, bash as an ordinary character: for
+        # `ls\r# ; rm -rf /` the parser saw `ls` and a comment, bash runs `rm -rf /` (found by
+        # the differential test). Refused rather than guessed.
+        raise ParseError("command contains a carriage return, which bash and the parser read differently")
     with _LOCK:
         tree = _CACHE.get(script)
         if tree is not None:

@@ -27,6 +27,7 @@ from bot.safety.shell.syntax import Node, ParseError, offset, parse_tree
 from bot.safety.shell.words import (
     MAX_GUESSES,
     Expanded,
+    decode_ansi_c,
     Variables,
     WordExpander,
     base64_decoded,
@@ -693,10 +694,17 @@ def _quoted_word(word: Node | None) -> bool:
 
 
 def _printed(commands: Sequence[SimpleCommand]) -> str | None:
-    """What a pipeline stage prints when it is one literal `echo`/`printf`."""
-    if len(commands) != 1 or not commands[0].literal:
+    """What a pipeline stage prints, as far as it is static: `echo`/`printf` words, or the
+    paths `ls`/`find` were given (they print names under them) — guesses for `| xargs`."""
+    if len(commands) != 1 or not commands[0].fields:
         return None
-    return echo_output(list(commands[0].argv))
+    command = commands[0]
+    if command.name == "printf" and len(command.argv) > 1:
+        return decode_ansi_c(command.argv[1])
+    if command.name in ("ls", "find"):
+        paths = [a for a in command.args if not a.startswith("-")]
+        return " ".join(paths) or None
+    return echo_output(list(command.argv)) if command.literal else None
 
 
 def _drop_delimiter(body: str, delimiter: str) -> str:
