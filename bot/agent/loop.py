@@ -254,7 +254,9 @@ def run_tool(tool: ToolExecutor, action: Action, verdict: Verdict, timeout_s: fl
     when the policy's parse found shell syntax in it (`verdict.compound`); nothing re-parses
     the line here."""
     try:
-        return tool.execute(action.arguments, timeout_s, allow_compound=verdict.compound)
+        if action.transport == "shell" and verdict.compound:
+            return tool.execute(action.arguments, timeout_s, allow_compound=True)
+        return tool.execute(action.arguments, timeout_s)
     except Exception as exc:  # executors promise not to raise; if one does, it is our bug
         raise AgentInternalError(
             f"tool {action.tool} crashed: {type(exc).__name__}: {exc}"

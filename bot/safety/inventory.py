@@ -61,7 +61,9 @@ class Host:
         return frozenset(s.port for s in self.services())
 
     def services(self) -> tuple[Service, ...]:
-        return tuple(Service.from_mapping(s) for s in self.settings.get("http", {}).get("services", []))
+        return tuple(
+            Service.from_mapping(s) for s in self.settings.get("http", {}).get("services", [])
+        )
 
     def service_on(self, port: int) -> Service | None:
         return next((s for s in self.services() if s.port == port), None)

@@ -241,7 +241,10 @@ def _fixed_suffix(text: str) -> str:
 
 
 def _parts_may_match(path: Sequence[str], pattern: Sequence[str]) -> bool:
-    """Component-wise, with `**` in the pattern for any number of directories."""
+    """Component-wise, with `**` for any number of directories — in the pattern, and in the
+    path too (a shell with `globstar` set, which a remote `.bashrc` may do, reads it so)."""
+    if path and path[0] == ANY_DIR:
+        return any(_parts_may_match(path[1:], pattern[i:]) for i in range(len(pattern) + 1))
     if not pattern:
         return not path
     if pattern[0] == ANY_DIR:
@@ -334,9 +337,7 @@ def secret_read(word: str, cwd: Sequence[str | None], tree: bool = False) -> str
     return None
 
 
-def protected_hit(
-    word: str, cwd: Sequence[str | None], protected: Iterable[str]
-) -> str | None:
+def protected_hit(word: str, cwd: Sequence[str | None], protected: Iterable[str]) -> str | None:
     """The protected path that `word` may name, a glob counting for the directory it expands
     in (`/*` hits `/`, `/etc/*` hits `/etc`)."""
     targets = [(_pattern_parts(p) if p != "~" else ("~",), p) for p in protected]
@@ -361,12 +362,25 @@ def _home_candidates(word: str) -> list[Candidate]:
 def is_device(word: str) -> bool:
     """A device node that stores data (not /dev/null and friends)."""
     normal = posixpath.normpath(word) if word.startswith("/") else word
-    return normal.startswith("/dev/") and normal not in HARMLESS_DEVICES and not normal.startswith(
-        ("/dev/fd/", "/dev/pts/", "/dev/shm/", "/dev/tcp/", "/dev/udp/")
+    return (
+        normal.startswith("/dev/")
+        and normal not in HARMLESS_DEVICES
+        and not normal.startswith(("/dev/fd/", "/dev/pts/", "/dev/shm/", "/dev/tcp/", "/dev/udp/"))
     )
 
 
 HARMLESS_DEVICES = frozenset(
-    "/dev/null /dev/zero /dev/stdout /dev/stderr /dev/stdin /dev/tty /dev/random "
-    "/dev/urandom /dev/full /dev/console /dev/ptmx".split()
+    [
+        "/dev/null",
+        "/dev/zero",
+        "/dev/stdout",
+        "/dev/stderr",
+        "/dev/stdin",
+        "/dev/tty",
+        "/dev/random",
+        "/dev/urandom",
+        "/dev/full",
+        "/dev/console",
+        "/dev/ptmx",
+    ]
 )

@@ -105,7 +105,9 @@ class CommandPolicy:
         if transport == "local":
             return findings + analyze_local_tool(command), False
         if transport == "ipmi":
-            return findings + _guarded("analyze_ipmi", lambda: analyze_ipmi(command), command), False
+            return findings + _guarded(
+                "analyze_ipmi", lambda: analyze_ipmi(command), command
+            ), False
         remote = host if transport == "ssh" else None
         shell_findings, plain = self.shell_findings(command, inventory, remote, budget)
         return findings + shell_findings, plain and transport == "shell"

@@ -197,7 +197,9 @@ def _written_targets(command: SimpleCommand) -> list[tuple[str, str]]:
         out.append((name, ops[-1]))
     elif name in ("truncate", "touch") and ops:
         out += [(name, t) for t in ops]
-    elif name == "sed" and any(a.startswith(("-i", "--in-place", "--in-pl")) for a in options(command.args)):
+    elif name == "sed" and any(
+        a.startswith(("-i", "--in-place", "--in-pl")) for a in options(command.args)
+    ):
         out += [("sed -i", t) for t in ops[1:]]
     out += [(f"{name} {option}", value) for option, value in _writer_option_values(command)]
     return out

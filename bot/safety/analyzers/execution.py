@@ -16,16 +16,20 @@ from bot.safety.verdict import Decision, RuleFinding
 
 BLOCK, CONFIRM = Decision.BLOCK, Decision.CONFIRM
 # Names that run a program read from stdin when given no program operand.
-INTERPRETERS = words(
-    "python python2 python3 perl ruby node nodejs php lua luajit tclsh wish expect Rscript "
-    "pwsh osascript gawk awk mawk at batch jshell groovy julia"
-) | SHELLS
+INTERPRETERS = (
+    words(
+        "python python2 python3 perl ruby node nodejs php lua luajit tclsh wish expect Rscript "
+        "pwsh osascript gawk awk mawk at batch jshell groovy julia"
+    )
+    | SHELLS
+)
 DECODERS = words("base64 base32 basenc xxd uudecode openssl gpg rev tac zcat gunzip xz bzip2")
 # The option that gives each interpreter its program inline.
 INLINE_CODE = {
     "python": ("-c",), "python2": ("-c",), "python3": ("-c",), "perl": ("-e", "-E"),
     "ruby": ("-e",), "node": ("-e", "-p", "--eval", "--print"), "nodejs": ("-e", "-p"),
-    "php": ("-r",), "lua": ("-e",), "luajit": ("-e",), "Rscript": ("-e",), "pwsh": ("-c", "-Command"),
+    "php": ("-r",), "lua": ("-e",), "luajit": ("-e",), "Rscript": ("-e",),
+    "pwsh": ("-c", "-Command"),
     "julia": ("-e",), "groovy": ("-e",), "osascript": ("-e",),
 }  # fmt: skip
 
@@ -69,7 +73,9 @@ def _reads_program_from_stdin(command: SimpleCommand) -> bool:
     if name in ("awk", "gawk", "mawk"):
         return False  # awk's program is an operand, stdin is data
     inline = INLINE_CODE.get(name, ("-c",))
-    if any(o in inline or (not o.startswith("--") and "c" in o[1:] and name in SHELLS) for o in opts):
+    if any(
+        o in inline or (not o.startswith("--") and "c" in o[1:] and name in SHELLS) for o in opts
+    ):
         return False  # program given inline
     ops = operands(args)
     return not ops or ops[0] == "-" or "-s" in opts

@@ -40,7 +40,7 @@ def check_hosts(command: SimpleCommand, context: Context) -> list[RuleFinding]:
     if not command.fields:
         return []
     findings: list[RuleFinding] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for kind, word in _network_words(command, context):
         if (kind, word) in seen:
             continue
@@ -94,7 +94,9 @@ def _check_host(command: SimpleCommand, context: Context, word: str) -> list[Rul
         reason = f"{command.name} reaches {host!r}, which is not an inventory host"
         return [RuleFinding("net.host_not_in_inventory", BLOCK, reason, subject)]
     if transport and not entry.allows(transport):
-        reason = f"{command.name} needs {transport} to {entry.name} (allows: {sorted(entry.transports)})"
+        reason = (
+            f"{command.name} needs {transport} to {entry.name} (allows: {sorted(entry.transports)})"
+        )
         return [RuleFinding("host.transport_not_allowed", BLOCK, reason, subject)]
     return []
 
@@ -129,7 +131,9 @@ def _tool_hosts(command: SimpleCommand) -> Iterator[tuple[str, str]]:
     for i, arg in enumerate(args):
         match = _REMOTE_OPTION.match(arg)
         if match and name in TRANSPORT_OF:
-            value = arg.split("=", 1)[1] if "=" in arg else (args[i + 1] if i + 1 < len(args) else "")
+            value = (
+                arg.split("=", 1)[1] if "=" in arg else (args[i + 1] if i + 1 < len(args) else "")
+            )
             if value:
                 yield "host", value
     if name == "ssh":
@@ -170,8 +174,10 @@ def _tool_hosts(command: SimpleCommand) -> Iterator[tuple[str, str]]:
         pass  # handled by the -H scan above
     elif name == "virsh":
         for i, arg in enumerate(args):
-            uri = arg.split("=", 1)[1] if arg.startswith("--connect=") else (
-                args[i + 1] if arg in ("-c", "--connect") and i + 1 < len(args) else ""
+            uri = (
+                arg.split("=", 1)[1]
+                if arg.startswith("--connect=")
+                else (args[i + 1] if arg in ("-c", "--connect") and i + 1 < len(args) else "")
             )
             match = re.match(r"^\w+(\+\w+)?://([^/]+)/", uri)
             if match and match.group(2):
@@ -193,7 +199,9 @@ def _socket_hosts(name: str, args: tuple[str, ...]) -> Iterator[tuple[str, str]]
         return
     if name == "socat":
         for word in args:
-            match = re.match(r"^(tcp|udp|tcp4|tcp6|udp4|udp6|openssl|ssl)[^:]*:([^:,]+)", word, re.I)
+            match = re.match(
+                r"^(tcp|udp|tcp4|tcp6|udp4|udp6|openssl|ssl)[^:]*:([^:,]+)", word, re.I
+            )
             if match:
                 yield "host", match.group(2)
         return

@@ -19,8 +19,16 @@ from bot.safety.verdict import Decision, RuleFinding
 
 ALLOW, CONFIRM = Decision.ALLOW, Decision.CONFIRM
 SYSTEM_BIN_DIRS = frozenset(
-    "/bin /sbin /usr/bin /usr/sbin /usr/local/bin /usr/local/sbin /usr/lib/zfs-linux "
-    "/usr/lib/nvidia".split()
+    [
+        "/bin",
+        "/sbin",
+        "/usr/bin",
+        "/usr/sbin",
+        "/usr/local/bin",
+        "/usr/local/sbin",
+        "/usr/lib/zfs-linux",
+        "/usr/lib/nvidia",
+    ]
 )
 # Environment given to a program that cannot change which program runs or what it loads.
 SAFE_ENV = re.compile(
@@ -106,6 +114,8 @@ def _program_problem(command: SimpleCommand, context: Context) -> tuple[str, str
         return "shell.not_allowlisted", f"{program.text} is not a system program"
     if command.name in POSIX_SHELLS or command.name == "eval":
         return _carrier_problem(command)
+    if command.name in SHELL_STATE:
+        return _shell_state_problem(command)
     accepted = context.accepted(command)
     if accepted is None:
         return "shell.not_allowlisted", f"{command.name} is not on the read-only allow-list"
@@ -115,6 +125,32 @@ def _program_problem(command: SimpleCommand, context: Context) -> tuple[str, str
             return "shell.dynamic_word", f"{command.name}: {text}"
         return "shell.not_readonly", f"{command.name}: {text}"
     assert isinstance(accepted, Accepted)
+    return None
+
+
+# Builtins that only set the shell's own variables and options.
+SHELL_STATE = frozenset({"export", "declare", "typeset", "local", "readonly", "unset", "set"})
+_SAFE_SET_OPTIONS = re.compile(r"^[-+][euxvo]+$|^[-+]o$")
+_SET_OPTION_NAMES = frozenset(
+    {"errexit", "nounset", "pipefail", "xtrace", "verbose", "noclobber", "noglob", "errtrace"}
+)
+
+
+def _shell_state_problem(command: SimpleCommand) -> tuple[str, str] | None:
+    """`export FOO=1`, `local x`, `set -euo pipefail`: fine unless a name changes what later
+    commands run or load (PATH, LD_PRELOAD, …) or a `declare -n` aliases another variable."""
+    args = command.args
+    if command.name == "set":
+        words = [a for a in args if not _SAFE_SET_OPTIONS.match(a) and a not in _SET_OPTION_NAMES]
+        if words:
+            return "shell.not_readonly", f"set {' '.join(words)} changes the shell"
+        return None
+    if any(a.startswith("-") and "n" in a[1:] for a in args if not a.startswith("--")):
+        return "shell.not_readonly", f"{command.name} -n makes a name refer to another"
+    names = [a.split("=", 1)[0].rstrip("+") for a in args if not a.startswith(("-", "+"))]
+    dangerous = [n for n in names if DANGEROUS_VARIABLE.match(n)]
+    if dangerous:
+        return "shell.env_assignment", f"{command.name} {dangerous[0]} changes later commands"
     return None
 
 

@@ -55,20 +55,42 @@ def _read_words(command: SimpleCommand, context: Context) -> list[tuple[str, boo
 
 # Programs without an allow-list entry that read whole trees (archive, copy, search).
 RECURSIVE_READERS = frozenset(
-    "tar zip 7z rsync scp cp rg ag ack grep egrep fgrep zgrep strings sha256sum md5sum "
-    "restic borg duplicity rclone".split()
+    [
+        "tar",
+        "zip",
+        "7z",
+        "rsync",
+        "scp",
+        "cp",
+        "rg",
+        "ag",
+        "ack",
+        "grep",
+        "egrep",
+        "fgrep",
+        "zgrep",
+        "strings",
+        "sha256sum",
+        "md5sum",
+        "restic",
+        "borg",
+        "duplicity",
+        "rclone",
+    ]
 )
 
 
 def _special(command: SimpleCommand) -> str | None:
     name, args = command.name, command.args
     if name == "getent" and _SECRET_DATABASES & set(args):
-        return f"getent {' '.join(a for a in args if a in _SECRET_DATABASES)} prints password hashes"
+        return (
+            f"getent {' '.join(a for a in args if a in _SECRET_DATABASES)} prints password hashes"
+        )
     if name == "ceph" and _ceph_secret(args):
         return "ceph prints authentication keys"
-    if name == "kubectl" and "config" in args and "view" in args:
-        if any(a == "--raw" or a.startswith("--raw=") for a in args):
-            return "kubectl config view --raw prints cluster credentials"
+    raw = any(a == "--raw" or a.startswith("--raw=") for a in args)
+    if name == "kubectl" and "config" in args and "view" in args and raw:
+        return "kubectl config view --raw prints cluster credentials"
     if name == "virsh" and ("secret-get-value" in args or "--include-password" in args):
         return "virsh prints a stored secret"
     return None
@@ -77,7 +99,15 @@ def _special(command: SimpleCommand) -> str | None:
 def _ceph_secret(args: tuple[str, ...]) -> bool:
     words = [a for a in args if not a.startswith("-")]
     for i, word in enumerate(words[:-1]):
-        if word == "auth" and words[i + 1] in ("get", "export", "print-key", "print_key", "get-key", "get-or-create", "get-or-create-key"):
+        if word == "auth" and words[i + 1] in (
+            "get",
+            "export",
+            "print-key",
+            "print_key",
+            "get-key",
+            "get-or-create",
+            "get-or-create-key",
+        ):
             return True
         if word == "config-key" and words[i + 1] in ("get", "dump", "exists"):
             return True

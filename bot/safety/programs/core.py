@@ -158,9 +158,11 @@ DATE = prog(
     "-r|--reference=meta -u|--utc|--universal --help --version "
     "!-s|--set= !-f|--file=",
     lambda scanned: "word?",
-    check=lambda inv: None
-    if all(o.startswith("+") for o in inv.operands)
-    else "date with an operand other than +FORMAT sets the clock",
+    check=lambda inv: (
+        None
+        if all(o.startswith("+") for o in inv.operands)
+        else "date with an operand other than +FORMAT sets the clock"
+    ),
 )
 HOSTNAME = prog(
     "-a|--alias -A|--all-fqdns -d|--domain -f|--fqdn|--long -i|--ip-address "
@@ -224,9 +226,7 @@ XXD = prog(
     "path?",  # a second operand is written
     style="ordered",
 )
-BASE64 = prog(
-    "-d|--decode -i|--ignore-garbage -w|--wrap= --help --version", "path?"
-)
+BASE64 = prog("-d|--decode -i|--ignore-garbage -w|--wrap= --help --version", "path?")
 MD5 = SUMS
 
 
@@ -318,8 +318,13 @@ SAR = prog(
     "-x -y -z -f=path --dec= --fs= --human --iface= --pretty",
     "int? int?",
 )
-PIDSTAT = prog("-C= -d -G= -H -h -I -l -p= -R -r -s -T= -t -U=? -u -V -v -w --dec= --human", "int? int?")
-W = prog("-h|--no-header -u|--no-current -s|--short -f|--from -o|--old-style -i|--ip-addr -p|--pids", "word?")
+PIDSTAT = prog(
+    "-C= -d -G= -H -h -I -l -p= -R -r -s -T= -t -U=? -u -V -v -w --dec= --human", "int? int?"
+)
+W = prog(
+    "-h|--no-header -u|--no-current -s|--short -f|--from -o|--old-style -i|--ip-addr -p|--pids",
+    "word?",
+)
 WHO = prog(
     "-a|--all -b|--boot -d|--dead -H|--heading -l|--login --lookup -m -p|--process "
     "-q|--count -r|--runlevel -s|--short -t|--time -T|-w|--mesg -u|--users --help --version",
@@ -344,7 +349,11 @@ LSCPU = prog(
     "",
 )
 LSMOD = prog("-h|--help -V|--version", "")
-LSPCI = prog("-m -t -v -vv -vvv -k -x -xxx -xxxx -b -D -P -PP -n -nn -q -qq -Q -s= -d= -i= -p= -A= -H= -F= -O= -G -M", "")
+LSPCI = prog(
+    "-m -t -v -vv -vvv -k -x -xxx -xxxx -b -D -P -PP -n -nn -q -qq -Q -s= -d= -i= -p= -A= -H= "
+    "-F= -O= -G -M",
+    "",
+)
 LSUSB = prog("-v|--verbose -s= -d= -D= -t|--tree -V|--version -h|--help", "")
 LSOF = prog(
     "-? -a -b -c= -C -d= -D= -E -e= -f -F= -g=? -h -H -i=? -K=? -l -L=? -m= -M -n -N -o=? "
@@ -379,7 +388,9 @@ LESS = prog(
     "path*",
 )
 MORE = prog("-d -f -l -c -p -s -u -n= --help -V -#", "path*")
-ZCAT = prog("-f|--force -q|--quiet -v|--verbose -l|--list -t|--test -h|--help -V|--version", "path*")
+ZCAT = prog(
+    "-f|--force -q|--quiet -v|--verbose -l|--list -t|--test -h|--help -V|--version", "path*"
+)
 ZGREP = GREP
 TEST = Program(any_args=True)
 ECHO = Program(any_args=True)
@@ -396,7 +407,10 @@ def _awk_check(inv: Invocation) -> str | None:
     else:
         programs = [program]
     for text in programs:
-        if re.search(r"\bsystem\s*\(|\|\s*&?|\bgetline\b|\bclose\s*\(|\bfflush\b|@load|ENVIRON|PROCINFO", text):
+        if re.search(
+            r"\bsystem\s*\(|\|\s*&?|\bgetline\b|\bclose\s*\(|\bfflush\b|@load|ENVIRON|PROCINFO",
+            text,
+        ):
             return "awk program runs commands or reads beyond its input"
         if re.search(r"\bprintf?\b[^;{}]*>", text):
             return "awk program writes a file"
@@ -523,9 +537,9 @@ TAR_LIST = prog(
     "-t|--list -v|--verbose -f|--file=path -z|--gzip|--gunzip -j|--bzip2 -J|--xz --zstd "
     "-a|--auto-compress --numeric-owner --full-time -O|--to-stdout -x|--extract",
     "text*",
-    check=lambda inv: None
-    if inv.has("-t") and not inv.has("-x")
-    else "tar other than -t (list) writes files",
+    check=lambda inv: (
+        None if inv.has("-t") and not inv.has("-x") else "tar other than -t (list) writes files"
+    ),
 )
 HISTORY = prog("-#", "int?")
 MAN = prog(
@@ -545,29 +559,55 @@ SYSCTL = prog(
     "-a|-A|-X|--all -b|--binary -e|--ignore -N|--names -n|--values -r|--pattern= -q|--quiet "
     "-h|--help -V|--version !-w|--write !-p|--load=? !--system",
     "word*",
-    check=lambda inv: next(
-        (f"sysctl {o} sets a value" for o in inv.operands if "=" in o), None
-    ),
+    check=lambda inv: next((f"sysctl {o} sets a value" for o in inv.operands if "=" in o), None),
 )
 DPKG = prog(
     "-l|--list -s|--status -L|--listfiles -S|--search -p|--print-avail --get-selections "
     "--print-architecture --print-foreign-architectures -W|--show --showformat= -f= "
     "--version --help",
     "word*",
-    check=lambda inv: None
-    if inv.has("-l", "-s", "-L", "-S", "-p", "--get-selections", "-W", "--print-architecture",
-               "--print-foreign-architectures", "--version", "--help")
-    else "dpkg without a query option changes packages",
+    check=lambda inv: (
+        None
+        if inv.has(
+            "-l",
+            "-s",
+            "-L",
+            "-S",
+            "-p",
+            "--get-selections",
+            "-W",
+            "--print-architecture",
+            "--print-foreign-architectures",
+            "--version",
+            "--help",
+        )
+        else "dpkg without a query option changes packages"
+    ),
 )
 APT_CACHE = Program(
     subcommands={
         name: prog("--installed --upgradable --all-versions -a -n --names-only -f --full", "word*")
-        for name in ("policy", "show", "showpkg", "search", "depends", "rdepends", "madison",
-                     "stats", "pkgnames", "showsrc", "list")
+        for name in (
+            "policy",
+            "show",
+            "showpkg",
+            "search",
+            "depends",
+            "rdepends",
+            "madison",
+            "stats",
+            "pkgnames",
+            "showsrc",
+            "list",
+        )
     },
     bare=False,
 )
-MODINFO = prog("-a|--author -d|--description -l|--license -p|--parameters -n|--filename -0|--null -F|--field= -k= -b|--basedir= -V|--version -h|--help", "word+")
+MODINFO = prog(
+    "-a|--author -d|--description -l|--license -p|--parameters -n|--filename -0|--null "
+    "-F|--field= -k= -b|--basedir= -V|--version -h|--help",
+    "word+",
+)
 
 TABLE: dict[str, Program] = {
     "ls": LS, "dir": LS, "vdir": LS,
@@ -603,7 +643,11 @@ TABLE: dict[str, Program] = {
     "read": prog("-r -s -e -a= -d= -n= -N= -p= -t= -u= -i=", "word*"),
     "cal": prog("-1 -3 -y -Y -j -m -s -w -h -n= -S -v --color=?", "word*"),
     "ncal": prog("-1 -3 -y -j -m -s -w -h -b -M -S -C", "word*"),
-    "lsb_release": prog("-a|--all -i|--id -d|--description -r|--release -c|--codename -s|--short -v|--version -h|--help", ""),
+    "lsb_release": prog(
+        "-a|--all -i|--id -d|--description -r|--release -c|--codename -s|--short "
+        "-v|--version -h|--help",
+        "",
+    ),
     "env": ENV_ALONE,
 }  # fmt: skip
 
@@ -612,17 +656,90 @@ TABLE: dict[str, Program] = {
 # Tests and options that only select or print (argument count after each).
 _FIND_READ = {
     **dict.fromkeys(
-        "-name -iname -path -ipath -wholename -iwholename -regex -iregex -type -xtype -size "
-        "-mtime -mmin -atime -amin -ctime -cmin -newer -anewer -cnewer -user -group -uid -gid "
-        "-perm -links -inum -samefile -fstype -lname -ilname -used -maxdepth -mindepth "
-        "-regextype -printf -context -newermm -newerma -newermc -newerat -neweram "
-        "-newerct -newercm".split(),
+        [
+            "-name",
+            "-iname",
+            "-path",
+            "-ipath",
+            "-wholename",
+            "-iwholename",
+            "-regex",
+            "-iregex",
+            "-type",
+            "-xtype",
+            "-size",
+            "-mtime",
+            "-mmin",
+            "-atime",
+            "-amin",
+            "-ctime",
+            "-cmin",
+            "-newer",
+            "-anewer",
+            "-cnewer",
+            "-user",
+            "-group",
+            "-uid",
+            "-gid",
+            "-perm",
+            "-links",
+            "-inum",
+            "-samefile",
+            "-fstype",
+            "-lname",
+            "-ilname",
+            "-used",
+            "-maxdepth",
+            "-mindepth",
+            "-regextype",
+            "-printf",
+            "-context",
+            "-newermm",
+            "-newerma",
+            "-newermc",
+            "-newerat",
+            "-neweram",
+            "-newerct",
+            "-newercm",
+        ],
         1,
     ),
     **dict.fromkeys(
-        "-empty -readable -writable -executable -nouser -nogroup -true -false -depth -xdev "
-        "-mount -follow -noleaf -daystart -ignore_readdir_race -noignore_readdir_race -print "
-        "-print0 -ls -prune -quit ( ) ! -not -and -a -or -o , -d -nowarn -warn".split(),
+        [
+            "-empty",
+            "-readable",
+            "-writable",
+            "-executable",
+            "-nouser",
+            "-nogroup",
+            "-true",
+            "-false",
+            "-depth",
+            "-xdev",
+            "-mount",
+            "-follow",
+            "-noleaf",
+            "-daystart",
+            "-ignore_readdir_race",
+            "-noignore_readdir_race",
+            "-print",
+            "-print0",
+            "-ls",
+            "-prune",
+            "-quit",
+            "(",
+            ")",
+            "!",
+            "-not",
+            "-and",
+            "-a",
+            "-or",
+            "-o",
+            ",",
+            "-d",
+            "-nowarn",
+            "-warn",
+        ],
         0,
     ),
 }

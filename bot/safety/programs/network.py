@@ -22,11 +22,41 @@ _IP_OPTIONS = (
     "-rcvbuf= -color=? -help !-netns= -Numeric -all -echo"
 )
 # ip objects in the order ip.c matches them (a prefix names the first that it prefixes).
-_IP_OBJECTS = (
-    "address addrlabel maddress route rule neighbor neighbour ntable ntbl link l2tp fou ila "
-    "macsec tunnel tuntap tap token tcpmetrics tcp_metrics monitor xfrm mroute mrule netns "
-    "netconf vrf sr nexthop mptcp ioam stats help"
-).split()
+_IP_OBJECTS = [
+    "address",
+    "addrlabel",
+    "maddress",
+    "route",
+    "rule",
+    "neighbor",
+    "neighbour",
+    "ntable",
+    "ntbl",
+    "link",
+    "l2tp",
+    "fou",
+    "ila",
+    "macsec",
+    "tunnel",
+    "tuntap",
+    "tap",
+    "token",
+    "tcpmetrics",
+    "tcp_metrics",
+    "monitor",
+    "xfrm",
+    "mroute",
+    "mrule",
+    "netns",
+    "netconf",
+    "vrf",
+    "sr",
+    "nexthop",
+    "mptcp",
+    "ioam",
+    "stats",
+    "help",
+]
 # Objects whose show verbs are read-only; xfrm is not (its state holds IPsec keys).
 _IP_READABLE = frozenset(_IP_OBJECTS) - {"xfrm", "l2tp", "fou", "ila", "sr", "ioam", "mptcp"}
 _SHOW_VERBS = ("show", "list", "lst")
@@ -53,7 +83,10 @@ def _ip_check(inv: Invocation) -> str | None:
     verbs = _IP_NETNS_READ if obj == "netns" else _IP_READ_VERBS.get(obj, _SHOW_VERBS)
     verb = words[1]
     if _prefix_of(verb, verbs) is None or (obj == "netns" and verb not in verbs):
-        if verb in ("dev", "up", "scope", "to", "table", "type", "label", "master") and obj != "netns":
+        if (
+            verb in ("dev", "up", "scope", "to", "table", "type", "label", "master")
+            and obj != "netns"
+        ):
             return None  # `ip addr dev eth0` means show
         return f"ip {obj} {verb} is not a show command"
     return None
@@ -184,8 +217,32 @@ MTR = prog(
     "host",
 )
 _DNS_TYPES = frozenset(
-    "A AAAA MX NS TXT SOA PTR CNAME SRV ANY CAA DS DNSKEY NAPTR SSHFP TLSA HINFO RRSIG NSEC "
-    "NSEC3 HTTPS SVCB AXFR IXFR".split()
+    [
+        "A",
+        "AAAA",
+        "MX",
+        "NS",
+        "TXT",
+        "SOA",
+        "PTR",
+        "CNAME",
+        "SRV",
+        "ANY",
+        "CAA",
+        "DS",
+        "DNSKEY",
+        "NAPTR",
+        "SSHFP",
+        "TLSA",
+        "HINFO",
+        "RRSIG",
+        "NSEC",
+        "NSEC3",
+        "HTTPS",
+        "SVCB",
+        "AXFR",
+        "IXFR",
+    ]
 )
 _DNS_CLASSES = frozenset({"IN", "CH", "HS", "ANY"})
 _DIG_FORBIDDEN_PLUS = frozenset({"trace", "nssearch"})
@@ -278,7 +335,8 @@ ETHTOOL = prog(
     "word text*",
 )
 NC = prog(
-    "-z -v -n -w= -4 -6 -u -t -q= -W=", "host word+",
+    "-z -v -n -w= -4 -6 -u -t -q= -W=",
+    "host word+",
     check=lambda inv: None if inv.has("-z") else "nc without -z sends data",
 )
 SHOWMOUNT = prog(

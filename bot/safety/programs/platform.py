@@ -50,8 +50,11 @@ _PVESH_OUT = (
 )
 PVESH = prog(
     "--help",
-    subcommands={"get": prog(_PVESH_OUT, "word"), "ls": prog(_PVESH_OUT, "word"),
-                 "usage": prog("--verbose --returns --command=", "word")},  # fmt: skip
+    subcommands={
+        "get": prog(_PVESH_OUT, "word"),
+        "ls": prog(_PVESH_OUT, "word"),
+        "usage": prog("--verbose --returns --command=", "word"),
+    },
     bare=False,
 )
 PVECM = prog("", subcommands={"status": _NONE, "nodes": _NONE, "help": _ANY}, bare=False)
@@ -67,8 +70,12 @@ PVESM = prog(
 )
 HA_MANAGER = prog(
     "",
-    subcommands={"status": prog("--verbose=?", ""), "config": prog("--type=", ""),
-                 "groupconfig": _NONE, "help": _ANY},  # fmt: skip
+    subcommands={
+        "status": prog("--verbose=?", ""),
+        "config": prog("--type=", ""),
+        "groupconfig": _NONE,
+        "help": _ANY,
+    },
     bare=False,
 )
 PVEVERSION = prog("-v|--verbose --help", "")
@@ -95,26 +102,80 @@ VIRSH = prog(
             "--all --inactive --state-running --state-paused --state-shutoff --state-other "
             "--autostart --no-autostart --with-snapshot --without-snapshot --persistent "
             "--transient --uuid --name --table --managed-save --no-managed-save --title "
-            "--with-checkpoint --without-checkpoint --id", ""),
-        **{verb: _VIRSH_DOMAIN for verb in (
-            "dominfo", "domstate", "domid", "domuuid", "domname", "domblklist", "domiflist",
-            "dumpxml", "domstats", "dommemstat", "vcpuinfo", "vcpucount", "domblkstat",
-            "domifstat", "domblkinfo", "domifaddr", "snapshot-list", "snapshot-info",
-            "snapshot-current", "domjobinfo", "domcontrol", "domblkerror", "domfsinfo",
-            "domtime", "emulatorpin", "iothreadinfo", "domhostname", "net-info", "net-dumpxml",
-            "pool-info", "pool-dumpxml", "vol-list", "vol-info", "nodedev-dumpxml",
-            "domdisplay", "net-dhcp-leases",
-        )},
-        **{verb: prog("--all --inactive --name --uuid --table --details --cap= --tree",
-                      "word?") for verb in (
-            "net-list", "pool-list", "iface-list", "nodedev-list", "secret-list",
-            "nwfilter-list", "checkpoint-list",
-        )},
-        **{verb: _NONE for verb in (
-            "nodeinfo", "nodememstats", "nodecpustats", "capabilities", "version", "hostname",
-            "uri", "sysinfo", "domcapabilities", "freecell", "cpu-models", "nodecpumap",
-        )},
-    },  # fmt: skip
+            "--with-checkpoint --without-checkpoint --id",
+            "",
+        ),
+        **{
+            verb: _VIRSH_DOMAIN
+            for verb in (
+                "dominfo",
+                "domstate",
+                "domid",
+                "domuuid",
+                "domname",
+                "domblklist",
+                "domiflist",
+                "dumpxml",
+                "domstats",
+                "dommemstat",
+                "vcpuinfo",
+                "vcpucount",
+                "domblkstat",
+                "domifstat",
+                "domblkinfo",
+                "domifaddr",
+                "snapshot-list",
+                "snapshot-info",
+                "snapshot-current",
+                "domjobinfo",
+                "domcontrol",
+                "domblkerror",
+                "domfsinfo",
+                "domtime",
+                "emulatorpin",
+                "iothreadinfo",
+                "domhostname",
+                "net-info",
+                "net-dumpxml",
+                "pool-info",
+                "pool-dumpxml",
+                "vol-list",
+                "vol-info",
+                "nodedev-dumpxml",
+                "domdisplay",
+                "net-dhcp-leases",
+            )
+        },
+        **{
+            verb: prog("--all --inactive --name --uuid --table --details --cap= --tree", "word?")
+            for verb in (
+                "net-list",
+                "pool-list",
+                "iface-list",
+                "nodedev-list",
+                "secret-list",
+                "nwfilter-list",
+                "checkpoint-list",
+            )
+        },
+        **{
+            verb: _NONE
+            for verb in (
+                "nodeinfo",
+                "nodememstats",
+                "nodecpustats",
+                "capabilities",
+                "version",
+                "hostname",
+                "uri",
+                "sysinfo",
+                "domcapabilities",
+                "freecell",
+                "cpu-models",
+                "nodecpumap",
+            )
+        },
+    },
     check=_virsh_connect,
 )
 
@@ -137,43 +198,94 @@ def _show(operands: str = "") -> Program:
 
 
 def _subs(**verbs: Program) -> Program:
-    return prog(_FMT, subcommands={k.rstrip("_").replace("_", "-"): v for k, v in verbs.items()}, bare=False)
+    return prog(
+        _FMT, subcommands={k.rstrip("_").replace("_", "-"): v for k, v in verbs.items()}, bare=False
+    )
 
 
 _CEPH_SUBS: dict[str, Program] = {
     "osd": _subs(
-        tree=_show("text*"), df=_show("text*"), ls=_show(), stat=_show(), dump=_show("int?"),
-        perf=_show(), utilization=_show(), blocked_by=_show(), find=_show("int"),
-        metadata=_show("int?"), versions=_show(), numa_status=_show(), getmaxosd=_show(),
-        count_metadata=_show("word"), map=_show("word word"),
-        safe_to_destroy=_show("int+"), ok_to_stop=_show("int+"),
-        pool=_subs(ls=_show("one:detail?"), get=_show("word word"), stats=_show("word?"),
-                   autoscale_status=_show()),
-        crush=_subs(tree=_show(), dump=_show(), rule=_subs(ls=_show(), dump=_show("word?")),
-                    class_=_subs(ls=_show())),
+        tree=_show("text*"),
+        df=_show("text*"),
+        ls=_show(),
+        stat=_show(),
+        dump=_show("int?"),
+        perf=_show(),
+        utilization=_show(),
+        blocked_by=_show(),
+        find=_show("int"),
+        metadata=_show("int?"),
+        versions=_show(),
+        numa_status=_show(),
+        getmaxosd=_show(),
+        count_metadata=_show("word"),
+        map=_show("word word"),
+        safe_to_destroy=_show("int+"),
+        ok_to_stop=_show("int+"),
+        pool=_subs(
+            ls=_show("one:detail?"),
+            get=_show("word word"),
+            stats=_show("word?"),
+            autoscale_status=_show(),
+        ),
+        crush=_subs(
+            tree=_show(),
+            dump=_show(),
+            rule=_subs(ls=_show(), dump=_show("word?")),
+            class_=_subs(ls=_show()),
+        ),
     ),
     "mon": _subs(stat=_show(), dump=_show("int?"), metadata=_show("word?"), versions=_show()),
-    "mgr": _subs(stat=_show(), services=_show(), dump=_show(), metadata=_show("word?"),
-                 versions=_show(), module=_subs(ls=_show())),
-    "pg": _subs(stat=_show(), dump=_show("word?"), dump_stuck=_show("word*"), ls=_show("text*"),
-                ls_by_pool=_show("word text*"), ls_by_osd=_show("word text*"),
-                ls_by_primary=_show("word text*"), map=_show("word")),
-    "fs": _subs(status=_show("word?"), ls=_show(), dump=_show("int?"), get=_show("word"),
-                volume=_subs(ls=_show(), info=_show("word")),
-                subvolume=_subs(ls=_show("word word?"), info=_show("word word word?")),
-                subvolumegroup=_subs(ls=_show("word"))),
+    "mgr": _subs(
+        stat=_show(),
+        services=_show(),
+        dump=_show(),
+        metadata=_show("word?"),
+        versions=_show(),
+        module=_subs(ls=_show()),
+    ),
+    "pg": _subs(
+        stat=_show(),
+        dump=_show("word?"),
+        dump_stuck=_show("word*"),
+        ls=_show("text*"),
+        ls_by_pool=_show("word text*"),
+        ls_by_osd=_show("word text*"),
+        ls_by_primary=_show("word text*"),
+        map=_show("word"),
+    ),
+    "fs": _subs(
+        status=_show("word?"),
+        ls=_show(),
+        dump=_show("int?"),
+        get=_show("word"),
+        volume=_subs(ls=_show(), info=_show("word")),
+        subvolume=_subs(ls=_show("word word?"), info=_show("word word word?")),
+        subvolumegroup=_subs(ls=_show("word")),
+    ),
     "mds": _subs(stat=_show(), metadata=_show("word?"), versions=_show()),
-    "orch": _subs(ps=_show("word?"), ls=_show("word?"), status=_show(),
-                  host=_subs(ls=_show()), device=_subs(ls=_show("word*"))),
+    "orch": _subs(
+        ps=_show("word?"),
+        ls=_show("word?"),
+        status=_show(),
+        host=_subs(ls=_show()),
+        device=_subs(ls=_show("word*")),
+    ),
     "crash": _subs(ls=_show(), ls_new=_show(), info=_show("word"), stat=_show()),
     "balancer": _subs(status=_show(), eval=_show("word?")),
-    "config": _subs(dump=_show(), get=_show("word word?"), show=_show("word word?"),
-                    ls=_show(), log=_show("int?")),
+    "config": _subs(
+        dump=_show(),
+        get=_show("word word?"),
+        show=_show("word word?"),
+        ls=_show(),
+        log=_show("int?"),
+    ),
     "log": _subs(last=_show("text*")),
     "auth": _subs(ls=_show()),
     "config-key": _subs(ls=_show()),
-    "device": _subs(ls=_show(), info=_show("word"), ls_by_host=_show("word"),
-                    ls_by_daemon=_show("word")),
+    "device": _subs(
+        ls=_show(), info=_show("word"), ls_by_host=_show("word"), ls_by_daemon=_show("word")
+    ),
 }
 
 
@@ -184,21 +296,43 @@ CEPH = prog(
     "!-o|--out-file= !-i|--in-file= !--setuser= !--setgroup= !--admin-daemon= !--block "
     "!--daemon-output-file=",
     subcommands={
-        **{v: _CEPH_SHOW for v in ("status", "versions", "version", "quorum_status", "report",
-                                   "features", "time-sync-status")},
+        **{
+            v: _CEPH_SHOW
+            for v in (
+                "status",
+                "versions",
+                "version",
+                "quorum_status",
+                "report",
+                "features",
+                "time-sync-status",
+            )
+        },
         "health": _show("one:detail?"),
         "df": _show("one:detail?"),
         **_CEPH_SUBS,
-    },  # fmt: skip
-    check=lambda inv: _ceph_secret(inv)
-    or (None if inv.subcommand or inv.has("-s", "-w", "-h", "-v") else "ceph alone is interactive"),
+    },
+    check=lambda inv: (
+        _ceph_secret(inv)
+        or (
+            None
+            if inv.subcommand or inv.has("-s", "-w", "-h", "-v")
+            else "ceph alone is interactive"
+        )
+    ),
 )
 RADOS = prog("-p|--pool= --format= -f=", subcommands={"df": _NONE, "lspools": _NONE,
              "list-inconsistent-pg": _ANY, "ls": _NONE}, bare=False)  # fmt: skip
 RBD = prog(
     "-p|--pool= --format= --pretty-format -l|--long",
-    subcommands={"ls": _ANY, "list": _ANY, "info": _ANY, "du": _ANY, "status": _ANY,
-                 "snap": prog("", subcommands={"ls": _ANY, "list": _ANY})},  # fmt: skip
+    subcommands={
+        "ls": _ANY,
+        "list": _ANY,
+        "info": _ANY,
+        "du": _ANY,
+        "status": _ANY,
+        "snap": prog("", subcommands={"ls": _ANY, "list": _ANY}),
+    },
     bare=False,
 )
 
@@ -249,41 +383,71 @@ KUBECTL = prog(
     cobra=True,
     subcommands={
         "get": prog(f"{_KUBE_OUT} {_KUBE_SELECT}", "text*", check=_kube_get_check),
-        "describe": prog("-l|--selector= -A|--all-namespaces -f|--filename=path -R|--recursive "
-                         "--show-events --chunk-size= -k|--kustomize=path", "text*"),
-        "logs": prog("-f|--follow --tail= --since= --since-time= -p|--previous -c|--container= "
-                     "--all-containers --timestamps --prefix -l|--selector= --max-log-requests= "
-                     "--pod-running-timeout= --ignore-errors --limit-bytes= "
-                     "--insecure-skip-tls-verify-backend --all-pods", "text*"),
-        "top": prog("--containers -l|--selector= -A|--all-namespaces --sort-by= --no-headers "
-                    "--use-protocol-buffers --sum --show-capacity", "text*"),
+        "describe": prog(
+            "-l|--selector= -A|--all-namespaces -f|--filename=path -R|--recursive "
+            "--show-events --chunk-size= -k|--kustomize=path",
+            "text*",
+        ),
+        "logs": prog(
+            "-f|--follow --tail= --since= --since-time= -p|--previous -c|--container= "
+            "--all-containers --timestamps --prefix -l|--selector= --max-log-requests= "
+            "--pod-running-timeout= --ignore-errors --limit-bytes= "
+            "--insecure-skip-tls-verify-backend --all-pods",
+            "text*",
+        ),
+        "top": prog(
+            "--containers -l|--selector= -A|--all-namespaces --sort-by= --no-headers "
+            "--use-protocol-buffers --sum --show-capacity",
+            "text*",
+        ),
         "explain": prog("--recursive --api-version= -o|--output=", "text*"),
         "version": prog("--client --short -o|--output=", ""),
         "cluster-info": prog("", ""),
-        "api-resources": prog("--namespaced=? --verbs= -o|--output= --api-group= --sort-by= "
-                              "--no-headers --cached --categories=", ""),
+        "api-resources": prog(
+            "--namespaced=? --verbs= -o|--output= --api-group= --sort-by= "
+            "--no-headers --cached --categories=",
+            "",
+        ),
         "api-versions": prog("", ""),
-        "events": prog(f"{_KUBE_OUT} -A|--all-namespaces --for= --types= -w|--watch "
-                       "--no-headers --chunk-size=", ""),
-        "auth": prog("", cobra=True, subcommands={
-            "can-i": prog("-A|--all-namespaces --list --no-headers -q|--quiet --subresource=",
-                          "text*"),
-            "whoami": prog("-o|--output=", ""),
-        }),
-        "config": prog("", cobra=True, subcommands={
-            "view": prog(f"{_KUBE_OUT} --minify --flatten --merge=? !--raw", "",
-                         check=_kube_config_view),
-            "get-contexts": prog("-o|--output= --no-headers", "text*"),
-            "current-context": _NONE,
-            "get-clusters": _NONE,
-            "get-users": _NONE,
-        }),
-        "rollout": prog("", cobra=True, subcommands={
-            "status": prog("-w|--watch --revision= --timeout= -l|--selector= -f|--filename=path",
-                           "text*"),
-            "history": prog(f"{_KUBE_OUT} --revision= -l|--selector=", "text*"),
-        }),
-    },  # fmt: skip
+        "events": prog(
+            f"{_KUBE_OUT} -A|--all-namespaces --for= --types= -w|--watch "
+            "--no-headers --chunk-size=",
+            "",
+        ),
+        "auth": prog(
+            "",
+            cobra=True,
+            subcommands={
+                "can-i": prog(
+                    "-A|--all-namespaces --list --no-headers -q|--quiet --subresource=", "text*"
+                ),
+                "whoami": prog("-o|--output=", ""),
+            },
+        ),
+        "config": prog(
+            "",
+            cobra=True,
+            subcommands={
+                "view": prog(
+                    f"{_KUBE_OUT} --minify --flatten --merge=? !--raw", "", check=_kube_config_view
+                ),
+                "get-contexts": prog("-o|--output= --no-headers", "text*"),
+                "current-context": _NONE,
+                "get-clusters": _NONE,
+                "get-users": _NONE,
+            },
+        ),
+        "rollout": prog(
+            "",
+            cobra=True,
+            subcommands={
+                "status": prog(
+                    "-w|--watch --revision= --timeout= -l|--selector= -f|--filename=path", "text*"
+                ),
+                "history": prog(f"{_KUBE_OUT} --revision= -l|--selector=", "text*"),
+            },
+        ),
+    },
     bare=True,
 )
 _DOCKER_GLOBAL = (
@@ -320,35 +484,52 @@ DOCKER = prog(
         "image": prog("", cobra=True, subcommands=_IMAGE_VERBS),
         "network": prog("", cobra=True, subcommands=_LS_INSPECT),
         "volume": prog("", cobra=True, subcommands=_LS_INSPECT),
-        "system": prog("", cobra=True, subcommands={"df": prog("-v|--verbose --format=", ""),
-                                                    "info": prog("-f|--format=", "")}),
+        "system": prog(
+            "",
+            cobra=True,
+            subcommands={
+                "df": prog("-v|--verbose --format=", ""),
+                "info": prog("-f|--format=", ""),
+            },
+        ),
         "version": prog("-f|--format=", ""),
         "info": prog("-f|--format=", ""),
         "events": prog("--since= --until= --filter= -f|--format=", ""),
-        "compose": prog("-f|--file=path -p|--project-name= --project-directory= --profile= "
-                        "--env-file=path --ansi= --progress=", cobra=True, subcommands={
-            "ps": prog(f"{_DOCKER_FMT} -a|--all --services --status= --filter=", "word*"),
-            "logs": prog("-f|--follow --tail= -n= --since= --until= -t|--timestamps "
-                         "--no-color --no-log-prefix", "word*"),
-            "ls": prog(f"{_DOCKER_FMT} -a|--all --filter=", ""),
-            "top": prog("", "word*"),
-            "images": prog(f"{_DOCKER_FMT}", "word*"),
-            "version": prog("--short -f|--format=", ""),
-        }),
-    },  # fmt: skip
+        "compose": prog(
+            "-f|--file=path -p|--project-name= --project-directory= --profile= "
+            "--env-file=path --ansi= --progress=",
+            cobra=True,
+            subcommands={
+                "ps": prog(f"{_DOCKER_FMT} -a|--all --services --status= --filter=", "word*"),
+                "logs": prog(
+                    "-f|--follow --tail= -n= --since= --until= -t|--timestamps "
+                    "--no-color --no-log-prefix",
+                    "word*",
+                ),
+                "ls": prog(f"{_DOCKER_FMT} -a|--all --filter=", ""),
+                "top": prog("", "word*"),
+                "images": prog(f"{_DOCKER_FMT}", "word*"),
+                "version": prog("--short -f|--format=", ""),
+            },
+        ),
+    },
 )
-CRICTL = prog("-r|--runtime-endpoint= -i|--image-endpoint= --timeout= -D|--debug", cobra=True,
-              subcommands={"ps": prog("-a|--all -q|--quiet -o|--output= --name= --pod= -s|--state= "
-                                      "--label= -v|--verbose", ""),
-                           "pods": prog("-o|--output= --name= --namespace= -s|--state= -q", ""),
-                           "images": prog("-q|--quiet -o|--output= -v|--verbose --digests", ""),
-                           "logs": prog("-f|--follow --tail= --since= -t|--timestamps -p|--previous",
-                                        "word"),
-                           "stats": prog("-a|--all -o|--output= -s|--seconds=", "word*"),
-                           "info": prog("-o|--output=", ""),
-                           "version": _NONE})  # fmt: skip
+CRICTL = prog(
+    "-r|--runtime-endpoint= -i|--image-endpoint= --timeout= -D|--debug",
+    cobra=True,
+    subcommands={
+        "ps": prog("-a|--all -q|--quiet -o|--output= --name= --pod= -s|--state= --label= "
+                   "-v|--verbose", ""),
+        "pods": prog("-o|--output= --name= --namespace= -s|--state= -q", ""),
+        "images": prog("-q|--quiet -o|--output= -v|--verbose --digests", ""),
+        "logs": prog("-f|--follow --tail= --since= -t|--timestamps -p|--previous", "word"),
+        "stats": prog("-a|--all -o|--output= -s|--seconds=", "word*"),
+        "info": prog("-o|--output=", ""),
+        "version": _NONE,
+    },
+)  # fmt: skip
 
-# --- GPUs, BMCs, time, TLS, automation ---------------------------------------------------------------
+# --- GPUs, BMCs, time, TLS, automation ------------------------------------------------------
 
 NVIDIA_SMI = prog(
     "-L|--list-gpus -q|--query -d|--display= -x|--xml-format -i|--id= -l|--loop= "
@@ -364,13 +545,21 @@ NVIDIA_SMI = prog(
     "!--auto-boost-default= !--auto-boost-permission=",
     subcommands={
         "topo": prog("-m|--matrix -mp|--matrixpci -i= -c= -n= -p= -P=", "", style="exact"),
-        "dmon": prog("-i= -d= -s= -c= -o= -f= -h", "", style="exact",
-                     check=lambda inv: "dmon -f writes a file" if inv.has("-f") else None),
-        "pmon": prog("-i= -d= -s= -c= -o= -f= -h", "", style="exact",
-                     check=lambda inv: "pmon -f writes a file" if inv.has("-f") else None),
+        "dmon": prog(
+            "-i= -d= -s= -c= -o= -f= -h",
+            "",
+            style="exact",
+            check=lambda inv: "dmon -f writes a file" if inv.has("-f") else None,
+        ),
+        "pmon": prog(
+            "-i= -d= -s= -c= -o= -f= -h",
+            "",
+            style="exact",
+            check=lambda inv: "pmon -f writes a file" if inv.has("-f") else None,
+        ),
         "nvlink": prog("-s|--status -c|--capabilities -i= -e -p", "", style="exact"),
         "mig": prog("-lgi -lci -lgip -lcip -i=", "", style="exact"),
-    },  # fmt: skip
+    },
     style="exact",
     cobra=True,
 )
@@ -401,19 +590,37 @@ IPMITOOL = prog(
     "-t= -b= -T= -B= -m= -l= -z= -h -V -Z -S=",
     "text+",
     style="posix",
-    check=lambda inv: None
-    if ipmitool_words_read_only(inv.operands)
-    else "ipmitool command is not a read",
+    check=lambda inv: (
+        None if ipmitool_words_read_only(inv.operands) else "ipmitool command is not a read"
+    ),
 )
 SENSORS = prog("-A|--no-adapter -u -j -f|--fahrenheit -c|--config-file=path -h|--help "
                "-v|--version --bus-list !-s|--set", "text*")  # fmt: skip
-CRONTAB = prog("-l -u= !-e !-r !-i !-n !-c !-T", "",
-               check=lambda inv: None if inv.has("-l") else "crontab without -l installs a table")  # fmt: skip
+CRONTAB = prog(
+    "-l -u= !-e !-r !-i !-n !-c !-T",
+    "",
+    check=lambda inv: None if inv.has("-l") else "crontab without -l installs",
+)
 CHRONYC = prog(
     "-n -c -m -4 -6 -a -d -v -N !-h=",
-    subcommands={v: _ANY for v in ("tracking", "sources", "sourcestats", "activity", "ntpdata",
-                                  "serverstats", "selectdata", "authdata", "rtcdata",
-                                  "smoothing", "sourcename", "clients", "manual list")},  # fmt: skip
+    subcommands={
+        v: _ANY
+        for v in (
+            "tracking",
+            "sources",
+            "sourcestats",
+            "activity",
+            "ntpdata",
+            "serverstats",
+            "selectdata",
+            "authdata",
+            "rtcdata",
+            "smoothing",
+            "sourcename",
+            "clients",
+            "manual list",
+        )
+    },
     bare=False,
 )
 NTPQ = prog("-p|--peers -n|--numeric -w|--wide -4 -6 -i|--interactive", "host?",
@@ -421,21 +628,35 @@ NTPQ = prog("-p|--peers -n|--numeric -w|--wide -4 -6 -i|--interactive", "host?",
 PROMTOOL = prog(
     "--help --version --experimental --enable-feature=",
     subcommands={
-        "check": prog("--lint= --lint-fatal --extended --syntax-only --ignore-unknown-fields",
-                      subcommands={"config": prog("", "path+"), "rules": prog("", "path+"),
-                                   "web-config": prog("", "path+"), "metrics": _NONE,
-                                   "healthy": prog("--url=url", ""),
-                                   "ready": prog("--url=url", "")}),
-        "query": prog("-o|--format= --http.config.file=path", subcommands={
-            "instant": prog("--time=", "url text"),
-            "range": prog("--start= --end= --step=", "url text"),
-            "series": prog("--match= --start= --end=", "url"),
-            "labels": prog("--start= --end= --match=", "url text"),
-        }),
+        "check": prog(
+            "--lint= --lint-fatal --extended --syntax-only --ignore-unknown-fields",
+            subcommands={
+                "config": prog("", "path+"),
+                "rules": prog("", "path+"),
+                "web-config": prog("", "path+"),
+                "metrics": _NONE,
+                "healthy": prog("--url=url", ""),
+                "ready": prog("--url=url", ""),
+            },
+        ),
+        "query": prog(
+            "-o|--format= --http.config.file=path",
+            subcommands={
+                "instant": prog("--time=", "url text"),
+                "range": prog("--start= --end= --step=", "url text"),
+                "series": prog("--match= --start= --end=", "url"),
+                "labels": prog("--start= --end= --match=", "url text"),
+            },
+        ),
         "test": prog("", subcommands={"rules": prog("--run= --debug --diff", "path+")}),
-        "tsdb": prog("", subcommands={"analyze": prog("--limit= --extended", "tree text?"),
-                                      "list": prog("-r|--human-readable", "tree")}),
-    },  # fmt: skip
+        "tsdb": prog(
+            "",
+            subcommands={
+                "analyze": prog("--limit= --extended", "tree text?"),
+                "list": prog("-r|--human-readable", "tree"),
+            },
+        ),
+    },
     bare=False,
 )
 
@@ -452,25 +673,44 @@ OPENSSL = prog(
     "",
     subcommands={
         "x509": prog(_X509, "", style="exact"),
-        "req": prog("-in=path -inform= -noout -text -subject -verify -pubkey -nameopt= -help "
-                    "!-new !-x509 !-key= !-out= !-newkey= !-keyout=", "", style="exact",
-                    check=lambda inv: None if inv.has("-in") else "openssl req without -in"),
-        "crl": prog("-in=path -inform= -noout -text -hash -issuer -lastupdate -nextupdate "
-                    "-fingerprint -crlnumber !-out=", "", style="exact"),
-        "verify": prog("-CAfile=path -CApath=meta -untrusted=path -purpose= -verbose "
-                       "-show_chain -crl_check -x509_strict -partial_chain", "path*",
-                       style="exact"),
-        "s_client": prog("-connect=host -servername= -showcerts -brief -verify_return_error "
-                         "-CAfile=path -CApath=meta -starttls= -tls1_2 -tls1_3 -alpn= "
-                         "-verify= -quiet -no_ign_eof -ign_eof -state -prexit -status "
-                         "-host=host -port= -4 -6 !-cert= !-key= !-pass= !-msgfile= "
-                         "!-keylogfile= !-sess_out= !-proxy=", "host?", style="exact"),
+        "req": prog(
+            "-in=path -inform= -noout -text -subject -verify -pubkey -nameopt= -help "
+            "!-new !-x509 !-key= !-out= !-newkey= !-keyout=",
+            "",
+            style="exact",
+            check=lambda inv: None if inv.has("-in") else "openssl req without -in",
+        ),
+        "crl": prog(
+            "-in=path -inform= -noout -text -hash -issuer -lastupdate -nextupdate "
+            "-fingerprint -crlnumber !-out=",
+            "",
+            style="exact",
+        ),
+        "verify": prog(
+            "-CAfile=path -CApath=meta -untrusted=path -purpose= -verbose "
+            "-show_chain -crl_check -x509_strict -partial_chain",
+            "path*",
+            style="exact",
+        ),
+        "s_client": prog(
+            "-connect=host -servername= -showcerts -brief -verify_return_error "
+            "-CAfile=path -CApath=meta -starttls= -tls1_2 -tls1_3 -alpn= "
+            "-verify= -quiet -no_ign_eof -ign_eof -state -prexit -status "
+            "-host=host -port= -4 -6 !-cert= !-key= !-pass= !-msgfile= "
+            "!-keylogfile= !-sess_out= !-proxy=",
+            "host?",
+            style="exact",
+        ),
         "version": prog("-a -v -b -o -f -p -d -e -c -r", "", style="exact"),
         "rand": prog("-hex -base64", "int", style="exact"),
         "ciphers": prog("-v -V -s -tls1_2 -tls1_3 -stdname", "text?", style="exact"),
-        "list": prog("-commands -digest-commands -cipher-commands -cipher-algorithms "
-                     "-digest-algorithms -public-key-algorithms", "", style="exact"),
-    },  # fmt: skip
+        "list": prog(
+            "-commands -digest-commands -cipher-commands -cipher-algorithms "
+            "-digest-algorithms -public-key-algorithms",
+            "",
+            style="exact",
+        ),
+    },
     bare=False,
     style="exact",
 )
@@ -508,7 +748,8 @@ WATCH = prog(
 )
 IOTOP = prog("-b|--batch -n|--iter= -d|--delay= -o|--only -P|--processes -a|--accumulated "
              "-k|--kilobytes -t|--time -q|--quiet -qq -qqq -p|--pid= -u|--user=", "",
-             check=lambda inv: None if inv.has("-b") else "iotop without -b is interactive")  # fmt: skip
+             check=lambda inv: None if inv.has("-b") else "iotop without -b is interactive",
+             )  # fmt: skip
 SYSTEMD_CGLS = prog("--no-pager -a|--all -l|--full -k -u|--unit -x|--xattr= -c|--cgroup-id= "
                     "--user-unit", "text*")  # fmt: skip
 

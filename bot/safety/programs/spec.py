@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.safety.options import OptionError, OptionTable, Scanned, Style, scan_options
 from bot.safety.shell.command import Field
@@ -78,25 +78,32 @@ class Program:
     check: Check | None = None
     any_args: bool = False  # every word is harmless text (echo, printf, true)
     glob_operands: bool = True  # a glob may stand for operands (no option can hurt)
-    option_kinds: Mapping[str, str] = field(default_factory=dict)  # value kinds by canonical
     cobra: bool = False  # subcommands own their options (kubectl, docker)
     # Programs with a syntax of their own (dig's `@server +short`): a function that types the
     # words itself and names a problem, instead of the option scanner.
     raw: Callable[[Sequence[str]], tuple[list[str], str | None]] | None = None
 
-    def with_options(self, spec: str) -> Program:
-        return _replace(self, options=self.options.merged(OptionTable.parse(spec)))
 
-
-def _replace(program: Program, **changes: object) -> Program:
-    from dataclasses import replace
-
-    return replace(program, **changes)  # type: ignore[arg-type]
-
-
-def prog(options: str = "", operands: str | Callable[[Scanned], str] = "path*", **kw: object) -> Program:
+def prog(
+    options: str = "",
+    operands: str | Callable[[Scanned], str] = "path*",
+    *,
+    style: Style = "gnu",
+    subcommands: Mapping[str, Program] | None = None,
+    bare: bool = True,
+    check: Check | None = None,
+    cobra: bool = False,
+) -> Program:
     """Shorthand: `prog("-a|--all -n|--lines=int", "path*")`."""
-    return Program(OptionTable.parse(options), operands, **kw)  # type: ignore[arg-type]
+    return Program(
+        OptionTable.parse(options),
+        operands,
+        style=style,
+        subcommands=subcommands,
+        bare=bare,
+        check=check,
+        cobra=cobra,
+    )
 
 
 def accept(program: Program, args: Sequence[Field]) -> Accepted:
@@ -143,9 +150,10 @@ def _accept(
         allowed |= set(node.options.options)
         checks.append((node, operands, path))
     for given in scanned.given:
-        if given.written.split("=", 1)[0] not in allowed and given.option.canonical != "-#":
-            if given.option.canonical not in allowed:
-                raise Rejected(f"option {given.written} is not read-only with {' '.join(path)}")
+        written = given.written.split("=", 1)[0]
+        known = {written, given.option.canonical, "-#"} & allowed or given.option.canonical == "-#"
+        if not known:
+            raise Rejected(f"option {given.written} is not read-only with {' '.join(path)}")
     accepted.path = path
     if node.subcommands is None or operands:
         accepted.words += _operands(node, [args[i] for i, _ in operands], scanned).words
@@ -183,7 +191,7 @@ def _accept_cobra(
 ) -> Accepted:
     """Go/cobra tools: global flags, then the subcommand, then its own flags anywhere."""
     texts = [f.text for f in args]
-    style = "exact" if program.style == "exact" else "pflag"
+    style: Style = "exact" if program.style == "exact" else "pflag"
     try:
         head = scan_options(texts, table, permute=False, style=style)
     except OptionError as exc:
@@ -198,12 +206,11 @@ def _accept_cobra(
     sub = _subcommand(program, verb)
     rest = args[head.first_operand + 1 :]
     merged = table.merged(sub.options)
-    inner = _replace(sub, options=merged)
-    style = "exact" if program.style == "exact" else "pflag"
+    inner = replace(sub, options=merged)
     if sub.subcommands is not None and sub.cobra:
         deeper = _accept_cobra(inner, rest, merged, (*path, verb))
     else:
-        deeper = _accept(_replace(inner, style=style), rest, merged, (*path, verb))
+        deeper = _accept(replace(inner, style=style), rest, merged, (*path, verb))
     accepted.words += deeper.words
     for key, values in deeper.option_values.items():
         accepted.option_values.setdefault(key, []).extend(values)
@@ -227,7 +234,9 @@ def _no_dynamic_options(program: Program, args: Sequence[Field]) -> None:
             raise Rejected(f"the glob {f.text!r} could expand into options or operands")
 
 
-def _check_options(scanned: Scanned, args: Sequence[Field], program: Program, accepted: Accepted) -> None:
+def _check_options(
+    scanned: Scanned, args: Sequence[Field], program: Program, accepted: Accepted
+) -> None:
     for given in scanned.given:
         if given.option.forbidden:
             raise Rejected(f"option {given.written} is not read-only")

@@ -10,9 +10,14 @@ ZPOOL = prog(
     "-? -V|--version -h|--help",
     subcommands={
         # -c runs scripts from zpool.d (status/iostat); events -c clears the event log.
-        "status": prog("-D -e -g -i -L -p -P -s -t -T= -v -x --power --json --json-int "
-                       "--json-flat-vdevs --json-pool-key-guid -j !-c=", "text*"),
-        "list": prog("-g -H -L -o= -p -P -T= -v -j --json --json-int --json-pool-key-guid", "text*"),
+        "status": prog(
+            "-D -e -g -i -L -p -P -s -t -T= -v -x --power --json --json-int "
+            "--json-flat-vdevs --json-pool-key-guid -j !-c=",
+            "text*",
+        ),
+        "list": prog(
+            "-g -H -L -o= -p -P -T= -v -j --json --json-int --json-pool-key-guid", "text*"
+        ),
         "iostat": prog("-g -H -L -n -p -P -q -r -T= -v -w -l -y !-c=", "text*"),
         "get": prog("-H -o= -p -j --json --json-int", "text*"),
         "history": prog("-i -l", "text*"),
@@ -52,17 +57,34 @@ def _smart_get(inv: Invocation) -> str | None:
 
 
 SMARTCTL = prog(_SMART_READ, "meta*", check=_smart_get)
-_NVME_OUT = "-o|--output-format= -v|--verbose -H|--human-readable -b|--raw-binary --json -n|--namespace-id= -h|--help"
+_NVME_OUT = (
+    "-o|--output-format= -v|--verbose -H|--human-readable -b|--raw-binary --json "
+    "-n|--namespace-id= -h|--help"
+)
 NVME = prog(
     "--version -h|--help",
     subcommands={
         verb: prog(_NVME_OUT, "meta?")
         for verb in (
-            "list", "list-subsys", "smart-log", "id-ctrl", "id-ns", "error-log", "fw-log",
-            "list-ns", "list-ctrl", "show-regs", "get-log", "effects-log", "endurance-log",
-            "persistent-event-log", "supported-log-pages", "version", "show-topology",
+            "list",
+            "list-subsys",
+            "smart-log",
+            "id-ctrl",
+            "id-ns",
+            "error-log",
+            "fw-log",
+            "list-ns",
+            "list-ctrl",
+            "show-regs",
+            "get-log",
+            "effects-log",
+            "endurance-log",
+            "persistent-event-log",
+            "supported-log-pages",
+            "version",
+            "show-topology",
         )
-    },  # fmt: skip
+    },
     bare=False,
 )
 MDADM = prog(
@@ -73,11 +95,18 @@ MDADM = prog(
     "!-R|--run !-o|--readonly !-w|--readwrite !--zero-superblock !--re-add !--replace "
     "!--wait !--action= !-K|--kill-subarray= !-U|--update= !--misc",
     "meta*",
-    check=lambda inv: None
-    if inv.has("-D", "-E", "-Q", "--detail-platform", "-V", "-h")
-    else "mdadm without --detail/--examine/--query changes arrays",
+    check=lambda inv: (
+        None
+        if inv.has("-D", "-E", "-Q", "--detail-platform", "-V", "-h")
+        else "mdadm without --detail/--examine/--query changes arrays"
+    ),
 )
-_LVM = "-a|--all -o|--options= -O|--sort= -S|--select= --units= --nosuffix --noheadings --separator= --nameprefixes --unbuffered --binary --reportformat= --aligned -v|--verbose -q|--quiet -h|--help --version -P|--partial --readonly --segments -C|--columns --configreport= --rows"
+_LVM = (
+    "-a|--all -o|--options= -O|--sort= -S|--select= --units= --nosuffix --noheadings "
+    "--separator= --nameprefixes --unbuffered --binary --reportformat= --aligned -v|--verbose "
+    "-q|--quiet -h|--help --version -P|--partial --readonly --segments -C|--columns "
+    "--configreport= --rows"
+)
 LVM_REPORT = prog(_LVM, "text*")
 LVM_DISPLAY = prog(_LVM + " -m|--maps -c|--colon --history", "text*")
 
@@ -98,7 +127,9 @@ BLKID = prog(
     check=_blkid_check,
 )
 ARCSTAT = prog("-a -f= -h -H -p -s= -v -x -z !-o=", "int? int?")
-ARC_SUMMARY = prog("-a|--alternate -d|--description -g|--graph -p|--page= -r|--raw -s|--section=", "")
+ARC_SUMMARY = prog(
+    "-a|--alternate -d|--description -g|--graph -p|--page= -r|--raw -s|--section=", ""
+)
 EXPORTFS = prog("-v -s", "", check=None)
 NFSSTAT = prog(
     "-s|--server -c|--client -n|--nfs -r|--rpc -o|--list=? -v|--verbose|--all -l|--list "
@@ -111,9 +142,15 @@ SWAPON_SHOW = prog(
     "!-a|--all !-d|--discard=? !-e|--ifexists !-f|--fixpgsz !-p|--priority= !-L= !-U= "
     "!-o|--options=",
     "",
-    check=lambda inv: None if inv.has("-s", "--show", "-h", "-V") else "swapon without --show enables swap",
+    check=lambda inv: (
+        None if inv.has("-s", "--show", "-h", "-V") else "swapon without --show enables swap"
+    ),
 )
-MULTIPATH = prog("-l -ll -v= -d", "", check=lambda inv: None if inv.has("-l") else "multipath without -l changes maps")
+MULTIPATH = prog(
+    "-l -ll -v= -d",
+    "",
+    check=lambda inv: None if inv.has("-l") else "multipath without -l changes maps",
+)
 LSSCSI = prog("-c -d -g -H -i -k -L -p -P -s -t -v -V -x -w -b -u -N -C -D -l -S", "text*")
 HDPARM = prog("-I -i -g -C -B -a -A -M -W -t -T -r --direct", "meta+",
               check=lambda inv: None)  # fmt: skip

@@ -28,13 +28,26 @@ SYSTEMCTL = prog(
         **{
             verb: _UNITS
             for verb in (
-                "status", "show", "cat", "is-active", "is-enabled", "is-failed", "list-units",
-                "list-unit-files", "list-timers", "list-sockets", "list-dependencies",
-                "list-jobs", "list-machines", "list-automounts", "list-paths", "help",
+                "status",
+                "show",
+                "cat",
+                "is-active",
+                "is-enabled",
+                "is-failed",
+                "list-units",
+                "list-unit-files",
+                "list-timers",
+                "list-sockets",
+                "list-dependencies",
+                "list-jobs",
+                "list-machines",
+                "list-automounts",
+                "list-paths",
+                "help",
             )
         },
         **{v: _NONE for v in ("is-system-running", "get-default", "show-environment")},
-    },  # fmt: skip
+    },
 )
 JOURNALCTL = prog(
     "-u|--unit= --user-unit= -t|--identifier= -T|--exclude-identifier= -p|--priority= "
@@ -69,25 +82,35 @@ LOCALECTL = prog(
     subcommands={
         v: _NONE
         for v in (
-            "status", "list-locales", "list-keymaps", "list-x11-keymap-models",
-            "list-x11-keymap-layouts", "list-x11-keymap-variants", "list-x11-keymap-options",
+            "status",
+            "list-locales",
+            "list-keymaps",
+            "list-x11-keymap-models",
+            "list-x11-keymap-layouts",
+            "list-x11-keymap-variants",
+            "list-x11-keymap-options",
         )
-    },  # fmt: skip
+    },
 )
 LOGINCTL = prog(
-    f"{_CTL_REMOTE} -p|--property= -a|--all --value -l|--full -n|--lines= -o|--output= "
-    "--no-legend",
+    f"{_CTL_REMOTE} -p|--property= -a|--all --value -l|--full -n|--lines= -o|--output= --no-legend",
     subcommands={
         v: prog("", "text*")
         for v in (
-            "list-sessions", "list-users", "list-seats", "session-status", "show-session",
-            "user-status", "show-user", "seat-status", "show-seat",
+            "list-sessions",
+            "list-users",
+            "list-seats",
+            "session-status",
+            "show-session",
+            "user-status",
+            "show-user",
+            "seat-status",
+            "show-seat",
         )
-    },  # fmt: skip
+    },
 )
 NETWORKCTL = prog(
-    "-a|--all -s|--stats -l|--full -n|--lines= --json= --no-legend --no-pager -h|--help "
-    "--version",
+    "-a|--all -s|--stats -l|--full -n|--lines= --json= --no-legend --no-pager -h|--help --version",
     subcommands={v: prog("", "text*") for v in ("list", "status", "lldp", "label", "cat")},
 )
 RESOLVECTL = prog(
@@ -98,9 +121,20 @@ RESOLVECTL = prog(
         "status": prog("", "text*"),
         "query": prog("", "host+"),
         "statistics": _NONE,
-        **{v: prog("", "text?") for v in ("dns", "domain", "nta", "llmnr", "mdns", "dnssec",
-                                          "dnsovertls", "default-route")},
-    },  # fmt: skip
+        **{
+            v: prog("", "text?")
+            for v in (
+                "dns",
+                "domain",
+                "nta",
+                "llmnr",
+                "mdns",
+                "dnssec",
+                "dnsovertls",
+                "default-route",
+            )
+        },
+    },
     bare=True,
 )
 SYSTEMD_ANALYZE = prog(
@@ -109,14 +143,39 @@ SYSTEMD_ANALYZE = prog(
     "--security-policy=path --offline= --profile=path --table --no-legend -q|--quiet "
     "--tldr -h|--help --version !-H|--host= !-M|--machine= !--root= !--image=",
     subcommands={
-        **{v: prog("", "text*") for v in (
-            "time", "blame", "critical-chain", "dot", "dump", "cat-config", "unit-files",
-            "unit-paths", "calendar", "timespan", "timestamp", "security", "syscall-filter",
-            "filesystems", "condition", "exit-status", "capability", "architectures", "plot",
-            "verify", "inspect-elf", "fdstore", "image-policy", "pcrs", "srk", "smbios11",
-        )},
+        **{
+            v: prog("", "text*")
+            for v in (
+                "time",
+                "blame",
+                "critical-chain",
+                "dot",
+                "dump",
+                "cat-config",
+                "unit-files",
+                "unit-paths",
+                "calendar",
+                "timespan",
+                "timestamp",
+                "security",
+                "syscall-filter",
+                "filesystems",
+                "condition",
+                "exit-status",
+                "capability",
+                "architectures",
+                "plot",
+                "verify",
+                "inspect-elf",
+                "fdstore",
+                "image-policy",
+                "pcrs",
+                "srk",
+                "smbios11",
+            )
+        },
         **{v: _NONE for v in ("log-level", "log-target", "service-watchdogs")},
-    },  # fmt: skip
+    },
 )
 COREDUMPCTL = prog(
     "-r|--reverse -S|--since= -U|--until= -F|--field= -1 -n= --no-pager --no-legend -q|--quiet "

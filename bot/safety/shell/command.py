@@ -18,7 +18,15 @@ class Field:
     text: str
     literal: bool = True  # known before run time (no unknown variable, no substitution)
     glob: bool = False  # holds an unquoted * ? [ that bash expands to file names
-    text_only: bool = False  # dynamic, but only ever passed on as text (echo $HOSTNAME)
+    # Positions of the unquoted `~` that bash expands to a home directory: at the start, and
+    # after `=` and `:` in a `NAME=…` word. The text keeps the `~` (paths.py resolves it); a
+    # quoted `~` is a plain character, though the path rules still read it as home, which
+    # only ever adds protection.
+    tildes: tuple[int, ...] = ()
+
+    @property
+    def tilde(self) -> bool:
+        return 0 in self.tildes
 
     @property
     def maybe_option(self) -> bool:

@@ -9,7 +9,6 @@ carry a context label saying where they came from (and, for ssh, on which host t
 from __future__ import annotations
 
 import itertools
-import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -219,7 +218,3 @@ def _find_exec(args: list[str], literal: bool) -> list[Script]:
             i = end
         i += 1
     return scripts
-
-
-def program_name(word: str) -> str:
-    return posixpath.basename(word)

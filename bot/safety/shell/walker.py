@@ -15,6 +15,7 @@ a function call, a branch) makes them unknown again, so a literal reading is alw
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -27,10 +28,10 @@ from bot.safety.shell.syntax import Node, ParseError, offset, parse_tree
 from bot.safety.shell.words import (
     MAX_GUESSES,
     Expanded,
-    decode_ansi_c,
     Variables,
     WordExpander,
     base64_decoded,
+    decode_ansi_c,
     echo_output,
 )
 from bot.safety.shell.wrappers import peel
@@ -451,7 +452,8 @@ class Walker:
             # splits on blanks and quotes, close enough for the blocklist).
             extra = [Field(w, literal=False) for w in ctx.stdin_text.split()[: MAX_GUESSES * 4]]
             self.record(fields + extra, assignments, dynamic, redirects,
-                        replace(ctx, variant=True, stdin_text=None), shell.fork(), depth, True)  # fmt: skip
+                        replace(ctx, variant=True, stdin_text=None), shell.fork(), depth,
+                        True)  # fmt: skip
         scripts = nested_scripts(command, peeled.script)
         for script in scripts:
             self.nested(script, command, ctx, shell, depth)
@@ -507,9 +509,11 @@ class Walker:
         if name in ("cd", "pushd", "popd"):
             shell.cwd = _cd(command, shell.cwd)
             shell.variables.forget(["PWD", "OLDPWD"])
-        elif name in _ASSIGNING_BUILTINS or name in _OPAQUE_BUILTINS:
-            shell.variables.forget()
-        elif name == "printf" and "-v" in command.args:
+        elif (
+            name in _ASSIGNING_BUILTINS
+            or name in _OPAQUE_BUILTINS
+            or (name == "printf" and "-v" in command.args)
+        ):
             shell.variables.forget()
         elif name in shell.functions or name in self.functions:
             shell.variables.forget()  # a function can assign anything
@@ -534,7 +538,10 @@ class Walker:
                     # Any quoting in the delimiter keeps the body verbatim in bash; mvdan/sh
                     # 3.14 still expands it for a partly quoted one (`E"O"F`), so the body is
                     # cut from the script itself and nothing in it runs.
-                    body, literal = _drop_delimiter(self.verbatim(redir.get("Hdoc")), delimiter), True
+                    body, literal = (
+                        _drop_delimiter(self.verbatim(redir.get("Hdoc")), delimiter),
+                        True,
+                    )
                 else:
                     self.substitutions(redir.get("Hdoc"), ctx, shell, depth)
                     body, literal = expander.heredoc_body(redir.get("Hdoc"), False)
@@ -562,7 +569,10 @@ class Walker:
         for kind, stmts in _find_substitutions(node):
             self.budget.tick()
             if kind == "ProcSubst-out":
+                # `tee >(sh)`: the inner command reads what the outer one writes.
                 inner = ctx.inner("process substitution", stdin_from=("<process substitution>",))
+            elif kind == "ProcSubst-in":
+                inner = ctx.inner("process substitution")  # runs alongside, asynchronously
             else:
                 inner = ctx.inner("substitution")
             inner = replace(inner, redirects=(), pipeline_stage=None)
@@ -595,8 +605,10 @@ def _pipeline_stages(node: Node) -> list[Node]:
     stages: list[Node] = []
     for side in (node["X"], node["Y"]):
         cmd = side.get("Cmd") or {}
-        if cmd.get("Type") == "BinaryCmd" and cmd.get("Op") in ("|", "|&") and not side.get(
-            "Redirs"
+        if (
+            cmd.get("Type") == "BinaryCmd"
+            and cmd.get("Op") in ("|", "|&")
+            and not side.get("Redirs")
         ):
             stages.extend(_pipeline_stages(cmd))
         else:
@@ -766,18 +778,8 @@ def _guessed_readings(expanded: Sequence[Expanded]) -> Iterator[tuple[str, ...]]
     if all(e.literal for e in expanded) or not any(e.guesses for e in expanded):
         return
     choices = [e.guesses or (tuple(f.text for f in e.fields),) for e in expanded]
-    count = 0
-    for combo in _product(choices):
+    for combo in itertools.islice(itertools.product(*choices), MAX_GUESSES):
         yield tuple(w for words in combo for w in words)
-        count += 1
-        if count >= MAX_GUESSES:
-            return
-
-
-def _product(choices: Sequence[Sequence[tuple[str, ...]]]) -> Iterator[tuple[tuple[str, ...], ...]]:
-    import itertools
-
-    return itertools.product(*choices)
 
 
 def _static_output(node: Node) -> str | None:
@@ -803,9 +805,9 @@ def _plain_words(cmd: Node) -> list[str]:
     for arg in cmd.get("Args", []):
         text = ""
         for part in arg.get("Parts", []):
-            if part.get("Type") == "Lit":
-                text += part.get("Value", "")
-            elif part.get("Type") == "SglQuoted" and not part.get("Dollar"):
+            if part.get("Type") == "Lit" or (
+                part.get("Type") == "SglQuoted" and not part.get("Dollar")
+            ):
                 text += part.get("Value", "")
             elif part.get("Type") == "DblQuoted" and all(
                 p.get("Type") == "Lit" for p in part.get("Parts", [])

@@ -20,8 +20,8 @@ from __future__ import annotations
 import base64
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 
 from bot.safety.budget import BudgetExceeded
 from bot.safety.shell.command import Field
@@ -363,7 +363,36 @@ def _split_fields(tokens: Sequence[_Token], ifs: str) -> list[Field]:
                 current, glob, started = [], False, False
     if started:
         fields.append(Field("".join(current), glob=glob))
+    if fields and all(isinstance(t, _Char) for t in tokens):
+        chars = [t for t in tokens if isinstance(t, _Char)]
+        tildes = _tilde_positions(chars)
+        if tildes and len(fields) == 1:
+            fields[0] = replace(fields[0], tildes=tildes)
     return fields
+
+
+def _tilde_positions(chars: Sequence[_Char]) -> tuple[int, ...]:
+    """Where bash expands `~`: first character, and in `NAME=…` after `=` and each `:`."""
+    positions: list[int] = []
+    text = "".join(c.char for c in chars)
+    offsets = list(itertools.accumulate((len(c.char) for c in chars), initial=0))
+    if chars and chars[0].char == "~" and not chars[0].quoted:
+        positions.append(0)
+    eq = next((i for i, c in enumerate(chars) if c.char == "=" and not c.quoted), None)
+    name_ok = (
+        eq is not None
+        and all(not c.quoted for c in chars[:eq])
+        and bool(_NAME.match(text[: offsets[eq]]))
+    )
+    if name_ok and eq is not None:
+        for i in range(eq + 1, len(chars)):
+            before = chars[i - 1]
+            after_separator = (
+                before.char in "=:" and not before.quoted and (i - 1 == eq or before.char == ":")
+            )
+            if chars[i].char == "~" and not chars[i].quoted and after_separator:
+                positions.append(offsets[i])
+    return tuple(positions)
 
 
 def _ifs_pieces(value: str, ifs: str) -> Iterator[tuple[str, str]]:
@@ -415,11 +444,15 @@ def _token_guesses(tokens: Sequence[_Token]) -> Iterator[str]:
 
 
 # --- brace expansion ---------------------------------------------------------------------
+# Bash's own algorithm (braces.c), quirks included, so the words judged are the words run:
+# a `{` opens an expansion only if its matching `}` encloses a comma or `..` at its own
+# level; the amble is then a list if it holds *any* unescaped comma (even a nested one — so
+# `{{a,b}1..3}` is `a1..3 b1..3`), else a sequence (`{1..3}`, `{a..e}`, `{01..10..2}`); a
+# failed sequence stays as typed. The number of words is computed first (no expansion), and
+# more than MAX_BRACE_FIELDS is refused.
 
 
 def _brace_expand(tokens: list[_Token]) -> list[list[_Token]]:
-    """Bash's brace expansion over unquoted `{`, `,`, `..` and `}`; the number of results is
-    computed first and refused above MAX_BRACE_FIELDS."""
     count = _brace_count(tokens)
     if count > MAX_BRACE_FIELDS:
         raise BudgetExceeded(f"brace expansion would make more than {MAX_BRACE_FIELDS} words")
@@ -430,38 +463,62 @@ def _is(token: _Token, char: str) -> bool:
     return isinstance(token, _Char) and not token.quoted and token.char == char
 
 
-def _find_brace(tokens: Sequence[_Token], start: int = 0) -> tuple[int, int, list[int]] | None:
-    """The first expandable `{…}` from `start`: (open, close, top-level comma positions).
-    A `{` right after an unquoted `$` is a parameter, not a brace."""
-    i = start
+def _find_brace(tokens: Sequence[_Token]) -> tuple[int, int] | None:
+    """The first `{…}` that bash expands: (open, close)."""
+    i = 0
     while i < len(tokens):
         if _is(tokens[i], "{") and not (i > 0 and _is(tokens[i - 1], "$")):
-            close, commas = _match_brace(tokens, i)
-            if close is not None and (commas or _is_sequence(tokens[i + 1 : close])):
-                return i, close, commas
+            close, separators = _gobble(tokens, i + 1)
+            if close is not None and separators > 0:
+                return i, close
         i += 1
     return None
 
 
-def _match_brace(tokens: Sequence[_Token], open_at: int) -> tuple[int | None, list[int]]:
-    depth, commas = 0, []
-    for j in range(open_at, len(tokens)):
-        if _is(tokens[j], "{"):
-            depth += 1
-        elif _is(tokens[j], "}"):
-            depth -= 1
-            if depth == 0:
-                return j, commas
-        elif _is(tokens[j], ",") and depth == 1:
-            commas.append(j)
-    return None, []
+def _gobble(tokens: Sequence[_Token], start: int) -> tuple[int | None, int]:
+    """The matching `}` from `start`, and how many commas and `..` sit at its level."""
+    level, separators = 0, 0
+    for j in range(start, len(tokens)):
+        token = tokens[j]
+        if _is(token, "}") and level == 0:
+            return j, separators
+        if _is(token, "{"):
+            level += 1
+        elif _is(token, "}"):
+            level -= 1
+        elif (level == 0 and _is(token, ",")) or (
+            level == 0
+            and _is(token, ".")
+            and j + 1 < len(tokens)
+            and _is(tokens[j + 1], ".")
+            and not (j + 2 < len(tokens) and _is(tokens[j + 2], "}"))
+        ):
+            separators += 1
+    return None, separators
 
 
-def _is_sequence(inner: Sequence[_Token]) -> bool:
-    """`{1..5}`, `{a..e}`, `{01..10..2}` (all unquoted)."""
-    if not all(isinstance(t, _Char) and not t.quoted for t in inner):
-        return False
-    return _sequence_bounds("".join(t.char for t in inner if isinstance(t, _Char))) is not None
+def _split_list(amble: Sequence[_Token]) -> list[list[_Token]] | None:
+    """A list amble split at its own level's commas; None when it holds no comma at all."""
+    if not any(_is(t, ",") for t in amble):
+        return None
+    parts: list[list[_Token]] = [[]]
+    level = 0
+    for token in amble:
+        if _is(token, "{"):
+            level += 1
+        elif _is(token, "}"):
+            level -= 1
+        if level == 0 and _is(token, ","):
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    return parts
+
+
+def _amble_text(amble: Sequence[_Token]) -> str | None:
+    if not all(isinstance(t, _Char) and not t.quoted for t in amble):
+        return None
+    return "".join(t.char for t in amble if isinstance(t, _Char))
 
 
 def _sequence_bounds(text: str) -> tuple[str, str, int] | None:
@@ -474,17 +531,20 @@ def _sequence_bounds(text: str) -> tuple[str, str, int] | None:
     return lo, hi, abs(int(step)) if step and int(step) != 0 else 1
 
 
-def _sequence_length(text: str) -> int:
-    bounds = _sequence_bounds(text)
+def _sequence_length(amble: Sequence[_Token]) -> int | None:
+    text = _amble_text(amble)
+    bounds = _sequence_bounds(text) if text is not None else None
     if bounds is None:
-        return 1
+        return None
     lo, hi, step = bounds
     if lo.lstrip("-").isdigit():
         return abs(int(hi) - int(lo)) // step + 1
     return abs(ord(hi) - ord(lo)) // step + 1
 
 
-def _sequence_items(text: str) -> list[str]:
+def _sequence_items(amble: Sequence[_Token]) -> list[list[_Token]]:
+    text = _amble_text(amble)
+    assert text is not None
     bounds = _sequence_bounds(text)
     assert bounds is not None
     lo, hi, step = bounds
@@ -493,10 +553,12 @@ def _sequence_items(text: str) -> list[str]:
         width = max(len(lo), len(hi)) if _zero_padded(lo, hi) else 0
         direction = step if b >= a else -step
         stop = b + (1 if direction > 0 else -1)
-        return [_pad(v, width) for v in range(a, stop, direction)][: MAX_BRACE_FIELDS + 1]
-    a_c, b_c = ord(lo), ord(hi)
-    direction = step if b_c >= a_c else -step
-    return [chr(v) for v in range(a_c, b_c + (1 if direction > 0 else -1), direction)]
+        items = [_pad(v, width) for v in range(a, stop, direction)]
+    else:
+        a_c, b_c = ord(lo), ord(hi)
+        direction = step if b_c >= a_c else -step
+        items = [chr(v) for v in range(a_c, b_c + (1 if direction > 0 else -1), direction)]
+    return [[_Char(c, False) for c in item] for item in items[: MAX_BRACE_FIELDS + 1]]
 
 
 def _pad(value: int, width: int) -> str:
@@ -510,38 +572,46 @@ def _zero_padded(lo: str, hi: str) -> bool:
 
 
 def _brace_count(tokens: Sequence[_Token]) -> int:
-    """How many words brace expansion makes, without making them (capped early)."""
+    """How many words brace expansion makes, without making them (stops early when large)."""
     found = _find_brace(tokens)
     if found is None:
         return 1
-    open_at, close, commas = found
-    tail = tokens[close + 1 :]
-    if commas:
-        bounds = [open_at, *commas, close]
-        inner = sum(_brace_count(tokens[a + 1 : b]) for a, b in itertools.pairwise(bounds))
+    start, close = found
+    amble, post = tokens[start + 1 : close], tokens[close + 1 :]
+    elements = _split_list(amble)
+    if elements is not None:
+        middle = 0
+        for element in elements:
+            middle += _brace_count(element)
+            if middle > MAX_BRACE_FIELDS:
+                return middle
     else:
-        text = "".join(t.char for t in tokens[open_at + 1 : close] if isinstance(t, _Char))
-        inner = _sequence_length(text)
-    if inner > MAX_BRACE_FIELDS:
-        return inner
-    # The tail may hold more braces: counts multiply (head has none: it comes first).
-    rest = _brace_count(tail)
-    return inner * rest if rest <= MAX_BRACE_FIELDS else rest
+        length = _sequence_length(amble)
+        if length is None:
+            return _brace_count(post) if post else 1
+        middle = length
+    if middle > MAX_BRACE_FIELDS:
+        return middle
+    rest = _brace_count(post)
+    return middle * rest if rest <= MAX_BRACE_FIELDS else rest
 
 
 def _expand(tokens: list[_Token]) -> list[list[_Token]]:
     found = _find_brace(tokens)
     if found is None:
         return [tokens]
-    open_at, close, commas = found
-    head, tail = tokens[:open_at], tokens[close + 1 :]
-    if commas:
-        bounds = [open_at, *commas, close]
-        middles = [m for a, b in itertools.pairwise(bounds) for m in _expand(tokens[a + 1 : b])]
+    start, close = found
+    pre, amble, post = tokens[:start], tokens[start + 1 : close], tokens[close + 1 :]
+    elements = _split_list(amble)
+    if elements is not None:
+        middles = [m for element in elements for m in _expand(element)]
+    elif _sequence_length(amble) is not None:
+        middles = _sequence_items(amble)
+    elif post:
+        middles = [list(tokens[start : close + 1])]  # a failed sequence stays as typed
     else:
-        text = "".join(t.char for t in tokens[open_at + 1 : close] if isinstance(t, _Char))
-        middles = [[_Char(c, False) for c in item] for item in _sequence_items(text)]
-    return [head + middle + rest for middle in middles for rest in _expand(tail)]
+        return [tokens]
+    return [pre + middle + rest for middle in middles for rest in _expand(post)]
 
 
 # --- ANSI-C quoting ------------------------------------------------------------------------
@@ -591,7 +661,8 @@ def decode_ansi_c(text: str) -> str:
                 out.append(chr(int(digits.group(), 16)))
                 i += 2 + len(digits.group())
         elif nxt in "uU":
-            digits = re.match(r"[0-9A-Fa-f]{1,%d}" % (4 if nxt == "u" else 8), text[i + 2 :])
+            width = 4 if nxt == "u" else 8
+            digits = re.match(rf"[0-9A-Fa-f]{{1,{width}}}", text[i + 2 :])
             if digits is None:
                 out.append("\\" + nxt)
                 i += 2

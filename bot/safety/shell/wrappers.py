@@ -129,9 +129,7 @@ def _peel_xargs(args: Sequence[str]) -> Peel | None:
     return Peel(start, args_from_stdin=True)
 
 
-_TIMEOUT = _table(
-    "-v|--verbose --preserve-status -f|--foreground -s|--signal= -k|--kill-after="
-)
+_TIMEOUT = _table("-v|--verbose --preserve-status -f|--foreground -s|--signal= -k|--kill-after=")
 _CHRT = _table(
     "-a|--all-tasks -b|--batch -d|--deadline -e|--ext -f|--fifo -i|--idle -o|--other "
     "-r|--rr -R|--reset-on-fork -m|--max -v|--verbose -T|--sched-runtime= "
@@ -320,15 +318,19 @@ PEELERS: dict[str, Peeler] = {
     "pkexec": _simple("--disable-internal-agent --keep-cwd --user="),
     "env": _peel_env,
     "nohup": _simple(""),
-    "timeout": _simple("-v|--verbose --preserve-status -f|--foreground -s|--signal= "
-                       "-k|--kill-after=", operands_before=1),
+    "timeout": _simple(
+        "-v|--verbose --preserve-status -f|--foreground -s|--signal= -k|--kill-after=",
+        operands_before=1,
+    ),
     "nice": _peel_nice,
     "ionice": _peel_ionice,
     "chrt": _peel_chrt,
     "taskset": _peel_taskset,
     "stdbuf": _simple("-i|--input= -o|--output= -e|--error="),
-    "time": _simple("-a|--append -p|--portability -v|--verbose -q|--quiet -f|--format= "
-                    "-o|--output=", writes=("-o",)),
+    "time": _simple(
+        "-a|--append -p|--portability -v|--verbose -q|--quiet -f|--format= -o|--output=",
+        writes=("-o",),
+    ),
     "command": _peel_command,
     "builtin": _simple(""),
     "exec": _simple("-c -l -a="),

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.agent.actions import action_for
 from bot.agent.config import AgentConfigError, load_agent_config
 from bot.agent.confirm import ApprovalDecision, ApprovalRequest, DenyAll
-from bot.agent.actions import action_for
 from bot.agent.loop import Agent, AgentCaps, AgentDeps, run_tool
 from bot.agent.model import ModelUnavailable
 from bot.agent.ratelimit import SlidingWindowLimiter

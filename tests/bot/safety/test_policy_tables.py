@@ -53,7 +53,7 @@ ALLOWED = [
     "[[ -f /etc/hosts ]] && cat /etc/hosts",
     "case x in a) ls;; esac",
     "cat <<'EOF'\nplain\nEOF",
-    "grep -c x <<\"EOF\"\nx\nEOF",
+    'grep -c x <<"EOF"\nx\nEOF',
     "x=1",
     "ssh pve01 uptime",
     "for h in pve01 pve02; do ssh $h uptime; done",
@@ -196,6 +196,7 @@ BLOCKED = [
     ("pvecm expected 1", "site.pve.expected_votes"),
     ("ls 'unterminated", "shell.unparseable"),
     ("ls\r# ; rm -rf /", "shell.unparseable"),  # the parser reads \r as a blank, bash does not
+    ("ls #\\\nrm -rf /", "shell.unparseable"),  # the parser continued the comment, bash not
     ("echo " + "{-999999..999999}" * 20, "analysis.budget_exceeded"),
     ("", "shell.empty"),
     ("   ", "shell.empty"),
@@ -260,12 +261,27 @@ REMOTE = [
     ("http", None, "GET http://pve01:8006/", "confirm", "http.port_not_in_inventory"),
     ("http", None, "GET http://pve01:9100/metrics", "allow", "http.read_only"),
     ("http", None, "GET http://fw01:9100/metrics", "block", "host.transport_not_allowed"),
-    ("http", None, "GET http://mon01:3000/api/snapshots-delete/k", "confirm",
-     "http.endpoint_not_read_only"),
+    (
+        "http",
+        None,
+        "GET http://mon01:3000/api/snapshots-delete/k",
+        "confirm",
+        "http.endpoint_not_read_only",
+    ),
     ("http", "pve01", "GET http://mon01:9090/", "block", "http.host_mismatch"),
     ("http", None, "ftp://mon01/", "block", "http.bad_request"),
     ("http", None, "GET", "block", "http.bad_request"),
     ("telnet", "pve01", "uptime", "block", "transport.unknown"),
+    # Local tools are judged by the policy too: their declaration says what they are.
+    ("local", None, "search_runbooks {'query': 'disk'}", "allow", "tool.read_only"),
+    ("local", None, "frobnicate {}", "block", "tool.unknown_local"),
+    ("local", None, "shell {'command': 'ls'}", "block", "tool.unknown_local"),
+    ("local", "pve01", "search_runbooks {}", "block", "host.not_applicable"),
+    # IPMI: the agent's own action names and the words people use.
+    ("ipmi", "bmc-pve01", "power_status", "allow", "ipmi.read_only"),
+    ("ipmi", "bmc-pve01", "bootdev_get", "allow", "ipmi.read_only"),
+    ("ipmi", "bmc-pve01", "power_cycle", "confirm", "ipmi.power_change"),
+    ("ipmi", "bmc-pve01", "bootdev set pxe", "confirm", "ipmi.boot_device"),
 ]
 
 

@@ -105,7 +105,9 @@ def test_an_unknown_subcommand_is_never_allowed(program: str, verb: str) -> None
 
 @_RELAXED
 @given(
-    st.sampled_from(sorted(n for n in _CHECKED if READ_ONLY[n].operands == "" and n not in WRAPPERS)),
+    st.sampled_from(
+        sorted(n for n in _CHECKED if READ_ONLY[n].operands == "" and n not in WRAPPERS)
+    ),
     st.from_regex(r"\A[a-z/][a-z0-9/._]{0,10}\Z"),
 )
 def test_an_operand_where_none_is_read_only_is_never_allowed(program: str, operand: str) -> None:
@@ -146,7 +148,7 @@ _COMPOSERS = [
     lambda c: f"false || {c}",
     lambda c: f"( {c} )",
     lambda c: f"{{ {c}; }}",
-    lambda c: f"echo $({c})",
+    lambda c: f"echo $( {c} )",
     lambda c: f"ls | {c}",
     lambda c: f"ssh pve01 {shlex.quote(c)}",
     lambda c: f"cat <<'EOF'\nx\nEOF\n{c}",

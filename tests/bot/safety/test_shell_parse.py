@@ -233,7 +233,9 @@ def test_what_is_known_statically_is_literal(command: str, argv: tuple[str, ...]
         ("for d in /dev/sd?; do wipefs -a $d; done", ("wipefs", "-a", "/dev/sd?")),
     ],
 )
-def test_guessed_readings_resolve_what_may_be_static(command: str, variant: tuple[str, ...]) -> None:
+def test_guessed_readings_resolve_what_may_be_static(
+    command: str, variant: tuple[str, ...]
+) -> None:
     variants = [c for c in parse_command(command) if c.variant]
     assert variant in [c.argv for c in variants]
     assert all(not c.literal or c.variant for c in variants)
