@@ -49,7 +49,11 @@ log = logging.getLogger(__name__)
 
 TRANSPORTS = ("shell", "ssh", "ipmi", "http", "local")
 BLOCK = Decision.BLOCK
-_DOWNLOADERS = frozenset({"curl", "wget", "scp", "rsync", "nc", "ncat", "netcat", "socat", "ftp"})
+# Programs whose output is code the policy never saw: fetched from the network or decoded.
+_DOWNLOADERS = frozenset(
+    {"curl", "wget", "scp", "rsync", "nc", "ncat", "netcat", "socat", "ftp", "base64", "base32",
+     "basenc", "xxd", "uudecode", "openssl", "gpg", "gunzip", "zcat", "xz", "bzip2"}
+)  # fmt: skip
 
 
 class CommandPolicy:
@@ -218,7 +222,7 @@ def runs_written_file(commands: Sequence[SimpleCommand]) -> list[RuleFinding]:
             continue
         target = _executed_file(command)
         if target is not None and _normal(target, command) in downloaded:
-            reason = f"runs {target}, which an earlier command fetched from the network"
+            reason = f"runs {target}, which an earlier command fetched or decoded"
             findings.append(RuleFinding("shell.pipe_to_shell", BLOCK, reason, command.text()))
         if command.name in _DOWNLOADERS:
             downloaded |= {_normal(p, command) for p in _downloaded_to(command)}

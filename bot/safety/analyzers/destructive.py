@@ -297,9 +297,17 @@ def check_wipe_device(command: SimpleCommand, context: Context) -> list[RuleFind
     return []
 
 
+_MATCH_ALL = frozenset({".", ".*", "^", "$", "", "^.*", ".+", "^.*$", "[^x]*"})
+
+
 def check_kill(command: SimpleCommand, context: Context) -> list[RuleFinding]:
     if command.name == "killall5":
         return finding("proc.kill_all", BLOCK, "killall5 signals every process", command)
+    if command.name in ("pkill", "killall"):
+        patterns = [o for o in operands(command.args) if not o.startswith("-")]
+        if any(p in _MATCH_ALL for p in patterns) or "-v" in command.args:
+            reason = f"{command.name} with a pattern that matches every process"
+            return finding("proc.kill_all", BLOCK, reason, command)
     if command.name != "kill":
         return []
     pids = _kill_pids(command.args)

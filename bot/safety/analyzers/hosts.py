@@ -156,6 +156,7 @@ def _tool_hosts(command: SimpleCommand) -> Iterator[tuple[str, str]]:
             value = word.split("=", 1)[1] if word.startswith("--url=") else word
             if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", value):
                 yield "url", value
+        yield from _curl_detours(args)
     elif name in ("ping", "ping6", "traceroute", "traceroute6", "tracepath", "mtr", "arping"):
         # Options with values are not known here (the command is not read-only anyway):
         # every word that is not an option or a number may be the target.
@@ -189,6 +190,34 @@ def _tool_hosts(command: SimpleCommand) -> Iterator[tuple[str, str]]:
     elif name == "showmount":
         for word in operands(args)[:1]:
             yield "host", word
+    elif name == "git":
+        for word in args:
+            if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", word):
+                yield "host", word
+            elif re.match(r"^[\w.-]+@[\w.-]+:", word):
+                yield "host", word.split(":", 1)[0]
+
+
+_PROXY_OPTIONS = ("-x", "--proxy", "--preproxy", "--socks4", "--socks4a", "--socks5",
+                  "--socks5-hostname", "-e", "--execute")  # fmt: skip
+
+
+def _curl_detours(args: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """Hosts a request is sent to instead of (or through) its URL's: proxies, `--connect-to
+    H1:P1:H2:P2`, `--resolve H:P:ADDR`."""
+    for i, arg in enumerate(args):
+        head, eq, value = arg.partition("=")
+        if not eq:
+            value = args[i + 1] if i + 1 < len(args) else ""
+        if head in _PROXY_OPTIONS or (head.startswith("--prox") and len(head) > 5):
+            if "proxy=" in value or "proxy =" in value:  # wget -e http_proxy=HOST
+                value = value.split("=", 1)[1].strip()
+            if value:
+                yield "host", value
+        elif head.startswith("--connect-t") and value.count(":") >= 3:
+            yield "host", value.split(":")[2]
+        elif head.startswith("--res") and value.count(":") >= 2:
+            yield "host", value.split(":", 2)[2].strip("[]")
 
 
 def _socket_hosts(name: str, args: tuple[str, ...]) -> Iterator[tuple[str, str]]:

@@ -33,6 +33,7 @@ def check_secret_read(command: SimpleCommand, context: Context) -> list[RuleFind
 
 def _read_words(command: SimpleCommand, context: Context) -> list[tuple[str, bool]]:
     out = [(r.target, False) for r in command.redirects if r.reads_file and r.target]
+    out += [(path, False) for path in command.wrapper_reads]
     if not command.fields:
         return out
     accepted = context.accepted(command)

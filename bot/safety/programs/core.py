@@ -51,7 +51,7 @@ SORT = prog(
     "-i|--ignore-nonprinting -M|--month-sort -h|--human-numeric-sort -n|--numeric-sort "
     "-R|--random-sort --random-source=path -r|--reverse --sort= -V|--version-sort "
     "--batch-size= -c|--check=? -C -k|--key= -m|--merge -s|--stable -S|--buffer-size= "
-    "-t|--field-separator= -T|--temporary-directory= --parallel= -u|--unique "
+    "-t|--field-separator= !-T|--temporary-directory= --parallel= -u|--unique "
     "-z|--zero-terminated --debug --help --version "
     "!-o|--output= !--compress-program= !--files0-from=",
     "path*",
@@ -380,14 +380,23 @@ TREE = prog(
     "--help",
     "meta*",
 )
+
+
+def _no_plus(inv: Invocation) -> str | None:
+    """`less +!cmd FILE`: an operand starting with + is a command for the pager."""
+    plus = [o for o in inv.operands if o.startswith("+")]
+    return f"{plus[0]} is a pager command" if plus else None
+
+
 LESS = prog(
     "-N|--LINE-NUMBERS -n|--line-numbers -S|--chop-long-lines -R|--RAW-CONTROL-CHARS -r "
     "-i|--ignore-case -I|--IGNORE-CASE -F|--quit-if-one-screen -X|--no-init -E|--QUIT-AT-EOF "
     "-e|--quit-at-eof -s|--squeeze-blank-lines -M|--LONG-PROMPT -m|--long-prompt -f|--force "
     "-x|--tabs= -# -V|--version --help",
     "path*",
+    check=_no_plus,
 )
-MORE = prog("-d -f -l -c -p -s -u -n= --help -V -#", "path*")
+MORE = prog("-d -f -l -c -p -s -u -n= --help -V -#", "path*", check=lambda inv: _no_plus(inv))
 ZCAT = prog(
     "-f|--force -q|--quiet -v|--verbose -l|--list -t|--test -h|--help -V|--version", "path*"
 )
@@ -526,13 +535,40 @@ SED = prog(
     check=_sed_check,
 )
 JQ = prog(
-    "-c -r -j -a -n -e -s -S -C -M --tab --indent= --arg= --argjson= --slurpfile= --rawfile= "
+    "-c -r -j -a -n -e -s -S -C -M --tab --indent= !--arg= !--argjson= !--slurpfile= "
+    "!--rawfile= !--argfile= "
     "--raw-output --compact-output --join-output --ascii-output --null-input --exit-status "
     "--slurp --sort-keys --color-output --monochrome-output --seq --stream --raw-input -R "
+    "!-f|--from-file= !-L= "
     "--args --jsonargs -V|--version -h|--help",
     lambda scanned: "text path*",
 )
-GETENT = prog("-s|--service= -i|--no-idn -A|--no-addrconfig -h|--help -V|--version", "word word*")
+NUMACTL = prog(
+    "-H|--hardware -s|--show",
+    "",
+    check=lambda inv: None if inv.has("-H", "-s") else "numactl runs a command",
+)
+APT = prog(
+    "-a|--all-versions --installed --upgradable --manual-installed -q|--quiet -h|--help "
+    "-v|--version",
+    subcommands={
+        v: prog("", "word*")
+        for v in ("list", "show", "policy", "search", "depends", "rdepends", "changelog")
+    },
+    bare=False,
+)
+_GETENT_DNS = frozenset({"hosts", "ahosts", "ahostsv4", "ahostsv6"})
+
+
+def _getent_operands(scanned: Scanned) -> str:
+    """`getent hosts NAME` asks DNS: the names are hosts (checked against the inventory)."""
+    database = next((t for _, t in scanned.operands), "")
+    return "word host*" if database in _GETENT_DNS else "word word*"
+
+
+GETENT = prog(
+    "-s|--service= -i|--no-idn -A|--no-addrconfig -h|--help -V|--version", _getent_operands
+)
 TAR_LIST = prog(
     "-t|--list -v|--verbose -f|--file=path -z|--gzip|--gunzip -j|--bzip2 -J|--xz --zstd "
     "-a|--auto-compress --numeric-owner --full-time -O|--to-stdout -x|--extract",
@@ -550,7 +586,7 @@ MAN = prog(
     "--regex --wildcard --names-only -u|--update --no-subpages -e|--extension= "
     "-R|--recode= -h|--help -V|--version !-P|--pager= !-H|--html=? !-X|--gxditview=? "
     "!-T|--troff-device=? -r|--prompt=",
-    "word*",
+    lambda scanned: "path*" if scanned.has("-l") else "word*",
 )
 BASE_ANY = Program(any_args=True)
 
@@ -745,15 +781,28 @@ _FIND_READ = {
 }
 
 
-def find_problem(args: Sequence[str]) -> str | None:
-    """None when a find expression only selects and prints (no -delete, -exec, -fprint…)."""
-    from bot.safety.shell.inline import find_starts
+_FIND_EXEC = frozenset({"-exec", "-execdir"})
 
-    starts = find_starts(args)
-    i = len(args) - len(args[args.index(starts[0]) :]) if starts[0] in args else 0
-    i += len(starts) if starts != ["."] or "." in args[:1] else 0
+
+def find_problem(args: Sequence[str]) -> str | None:
+    """None when a find expression only selects, prints, or runs commands with -exec (each of
+    which the policy judges on its own, with `{}` standing for the start paths); -delete,
+    -fprint, -ok and the rest are not read-only."""
+    i = 0
+    while i < len(args) and (args[i] in ("-H", "-L", "-P") or re.fullmatch(r"-O\d", args[i])):
+        i += 1
+    if i < len(args) and args[i] == "-D":
+        i += 2
+    while i < len(args) and not args[i].startswith(("-", "(", "!", ",")):
+        i += 1  # start paths
     while i < len(args):
         token = args[i]
+        if token in _FIND_EXEC:
+            end = next((j for j in range(i + 1, len(args)) if args[j] in (";", "+")), None)
+            if end is None or end == i + 1:
+                return f"find {token} without a command and its ; or +"
+            i = end + 1
+            continue
         count = _FIND_READ.get(token)
         if count is None:
             return f"find {token} is not known to be read-only"
@@ -774,4 +823,4 @@ DMESG = prog(
     "!-c|--read-clear !-C|--clear !-D|--console-off !-E|--console-on !-n|--console-level=",
     "",
 )
-TABLE.update({"find": FIND, "dmesg": DMESG})
+TABLE.update({"find": FIND, "dmesg": DMESG, "numactl": NUMACTL, "apt": APT})

@@ -291,8 +291,8 @@ _CEPH_SUBS: dict[str, Program] = {
 
 CEPH = prog(
     "-s|--status -w|--watch --watch-debug --watch-info --watch-sec --watch-warn --watch-error "
-    "--watch-channel= -f|--format= -c|--conf=path --cluster= --id|--user= -n|--name= "
-    "-k|--keyring= --connect-timeout= -h|--help -v|--version --concise --detail "
+    "--watch-channel= -f|--format= !-c|--conf= --cluster= --id|--user= -n|--name= "
+    "!-k|--keyring= --connect-timeout= -h|--help -v|--version --concise --detail "
     "!-o|--out-file= !-i|--in-file= !--setuser= !--setgroup= !--admin-daemon= !--block "
     "!--daemon-output-file=",
     subcommands={
@@ -451,7 +451,7 @@ KUBECTL = prog(
     bare=True,
 )
 _DOCKER_GLOBAL = (
-    "-H|--host=host --context= -c= -D|--debug -l|--log-level= --tls --tlsverify "
+    "-H|--host=host !--context= !-c= -D|--debug -l|--log-level= --tls --tlsverify "
     "--tlscacert=path --tlscert=path --tlskey=path -v|--version -h|--help !--config="
 )
 _DOCKER_FMT = "-f|--format= --no-trunc -q|--quiet"

@@ -228,6 +228,8 @@ def _subcommand(program: Program, verb: str) -> Program:
 
 def _no_dynamic_options(program: Program, args: Sequence[Field]) -> None:
     for f in args:
+        if f.fd:
+            continue  # `diff <(a) <(b)`: a pipe from a command judged on its own
         if not f.literal:
             raise Rejected(f"the word {f.text!r} is only known at run time")
         if f.glob and (f.maybe_option or not program.glob_operands):

@@ -121,7 +121,7 @@ def _blkid_check(inv: Invocation) -> str | None:
 BLKID = prog(
     "-c|--cache-file= -d|--no-encoding -g|--garbage-collect -h|--help -k|--list-filesystems "
     "-l|--list-one -L|--label= -U|--uuid= -o|--output= -p|--probe -s|--match-tag= "
-    "-t|--match-token= -V|--version -w|--write-cache= -i|--info -n|--match-types= "
+    "-t|--match-token= -V|--version !-w|--write-cache= -i|--info -n|--match-types= "
     "-u|--usages= -O|--offset= -S|--size= -H|--hint=",
     "meta*",
     check=_blkid_check,

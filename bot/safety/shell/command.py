@@ -23,6 +23,7 @@ class Field:
     # quoted `~` is a plain character, though the path rules still read it as home, which
     # only ever adds protection.
     tildes: tuple[int, ...] = ()
+    fd: bool = False  # a process substitution: a /dev/fd/N pipe from a judged command
 
     @property
     def tilde(self) -> bool:
@@ -81,6 +82,7 @@ class SimpleCommand:
     redirects: tuple[Redirect, ...] = ()
     wrappers: tuple[str, ...] = ()  # peeled wrappers, outermost first: ("sudo", "timeout")
     wrapper_writes: tuple[str, ...] = ()  # files a wrapper itself writes (`time -o FILE`)
+    wrapper_reads: tuple[str, ...] = ()  # files a wrapper reads (`xargs -a FILE`)
     wrapper_notes: tuple[str, ...] = ()  # what wrappers change: "chroot", "remote", …
     unpeeled: bool = False  # a wrapper with undeclared options hides what it runs
     context: tuple[str, ...] = ()  # where it sits: "substitution", "bash -c", "ssh pve01", …

@@ -74,6 +74,11 @@ def nested_scripts(command: SimpleCommand, wrapper_script: str | None) -> list[S
         return [Script("eval", " ".join(args), literal=literal, same_shell=True)]
     if name == "ssh":
         return _ssh(args, literal)
+    if name in ("scp", "sftp", "rsync"):
+        return _copy_tool(name, args, literal)
+    if name in ("source", ".") and args[:1] and args[0] in _STDIN_FILES:
+        body = _stdin_text(command)
+        return [Script(name, body, literal=literal, same_shell=True)] if body is not None else []
     if name == "watch":
         return _watch(args, literal)
     if name in ("su",):
@@ -103,7 +108,7 @@ def _shell(name: str, args: list[str], command: SimpleCommand, literal: bool) ->
             Script(f"{name} -c", operands[0], literal=literal, positional=tuple(operands[2:]),
                    arg0=arg0)
         ]  # fmt: skip
-    if operands and "-s" not in scanned.values:
+    if operands and "-s" not in scanned.values and operands[0] not in _STDIN_FILES:
         return []  # a script file: opaque, judged as such
     body = _stdin_text(command)
     if body is None:
@@ -158,6 +163,31 @@ def _ssh(args: list[str], literal: bool) -> list[Script]:
             remote_command = remote_command or value
     if host is not None and remote_command:
         scripts.append(Script(f"ssh {host}", remote_command, literal=literal, remote_host=host))
+    return scripts
+
+
+_STDIN_FILES = frozenset({"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
+
+
+def _copy_tool(name: str, args: list[str], literal: bool) -> list[Script]:
+    """`scp -o ProxyCommand=…`, `rsync -e 'CMD'`: commands the copy tool runs locally."""
+    scripts = []
+    for i, arg in enumerate(args):
+        value = None
+        if arg == "-o" and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith("-o") and len(arg) > 2:
+            value = arg[2:]
+        if value is not None:
+            key, _, command = value.replace("=", " ", 1).partition(" ")
+            if key.strip().lower() in _LOCAL_COMMAND_KEYS and command.strip():
+                scripts.append(Script(f"{name} -o {key.lower()}", command.strip(), literal=literal))
+        if name == "rsync":
+            rsh = args[i + 1] if arg in ("-e", "--rsh") and i + 1 < len(args) else None
+            if arg.startswith("--rsh="):
+                rsh = arg.split("=", 1)[1]
+            if rsh:
+                scripts.append(Script("rsync -e", rsh, literal=literal))
     return scripts
 
 

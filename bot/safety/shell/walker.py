@@ -439,6 +439,7 @@ class Walker:
             redirects=redirects,
             wrappers=tuple(peeled.wrappers),
             wrapper_writes=tuple(peeled.writes),
+            wrapper_reads=tuple(peeled.reads),
             wrapper_notes=tuple(peeled.notes),
             unpeeled=peeled.unpeeled,
             args_from_stdin=peeled.args_from_stdin,
@@ -577,6 +578,28 @@ class Walker:
                 inner = ctx.inner("substitution")
             inner = replace(inner, redirects=(), pipeline_stage=None)
             self.stmts(stmts, inner, shell.fork(), depth)
+        self.arithmetic(node, ctx, shell, depth)
+
+    def arithmetic(self, node: Any, ctx: Ctx, shell: Shell, depth: int) -> None:
+        """Arithmetic evaluates the *values* of the variables it names, array subscripts and
+        all: `x='a[$(rm -rf /)]'; echo $((x))` runs the rm. A value (known or once assigned)
+        holding an expansion is parsed as the code it becomes."""
+        for name in _arithmetic_names(node):
+            values = set(shell.variables.seen.get(name, ()))
+            known = shell.variables.known.get(name)
+            if known is not None:
+                values.add(known)
+            for value in sorted(values):
+                if "$" in value or "`" in value:
+                    inner = ctx.inner("arithmetic", redirects=(), pipeline_stage=None)
+                    start = len(self.commands)
+                    self.script(f": {value}", inner, shell.fork(), depth + 1)
+                    # Only what the value expands runs; the `:` that carried it does not.
+                    self.commands[start:] = [
+                        c
+                        for c in self.commands[start:]
+                        if not (c.name == ":" and c.context == inner.context)
+                    ]
 
     def add(self, command: SimpleCommand, ctx: Ctx, shell: Shell) -> None:
         self.budget.count_command()
@@ -678,6 +701,49 @@ def _arith_names(node: Any) -> list[str]:
         for value in node.values():
             if isinstance(value, (dict, list)):
                 names.extend(_arith_names(value))
+    return names
+
+
+_ARITHMETIC = frozenset(
+    {"ArithmExp", "ArithmCmd", "LetClause", "CStyleLoop", "BinaryArithm", "UnaryArithm",
+     "ParenArithm"}
+)  # fmt: skip
+_ARITHMETIC_TESTS = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge"})
+
+
+def _arithmetic_names(node: Any) -> set[str]:
+    """Names read by arithmetic anywhere under `node` (including `[[ x -eq y ]]`, `${s:x}`
+    and array subscripts)."""
+    names: set[str] = set()
+    if isinstance(node, list):
+        for item in node:
+            names |= _arithmetic_names(item)
+        return names
+    if not isinstance(node, dict):
+        return names
+    kind = node.get("Type")
+    arithmetic = kind in _ARITHMETIC or (
+        kind == "BinaryTest" and node.get("Op") in _ARITHMETIC_TESTS
+    )
+    if arithmetic or node.get("Slice") or node.get("Index"):
+        names |= set(_arith_names(node)) | _parameter_names(node)
+    for value in node.values():
+        if isinstance(value, (dict, list)):
+            names |= _arithmetic_names(value)
+    return names
+
+
+def _parameter_names(node: Any) -> set[str]:
+    names: set[str] = set()
+    if isinstance(node, list):
+        for item in node:
+            names |= _parameter_names(item)
+    elif isinstance(node, dict):
+        if node.get("Type") == "ParamExp":
+            names.add(node.get("Param", {}).get("Value", ""))
+        for value in node.values():
+            if isinstance(value, (dict, list)):
+                names |= _parameter_names(value)
     return names
 
 

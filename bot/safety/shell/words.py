@@ -260,6 +260,8 @@ class WordExpander:
         if any(isinstance(t, _Expansion) and t.fields is not None for t in tokens):
             return self._positional_fields(tokens)
         unknown = [t for t in tokens if isinstance(t, _Expansion) and t.value is None]
+        if len(tokens) == 1 and unknown and unknown[0].display == "/dev/fd/N":
+            return [Field("/dev/fd/N", literal=False, fd=True)]
         if unknown:
             text = "".join(t.char if isinstance(t, _Char) else t.display for t in tokens)
             may_split = split and any(not t.quoted for t in unknown)

@@ -24,6 +24,7 @@ class Peel:
     args_from_stdin: bool = False  # xargs: more arguments arrive at run time
     replace: tuple[str, ...] | None = None  # a rebuilt argv (`env -S`, `sudo -s`)
     writes: tuple[str, ...] = ()  # files the wrapper itself writes (`time -o`, `script`)
+    reads: tuple[str, ...] = ()  # files whose content the wrapper reads (`xargs -a FILE`)
     script: str | None = None  # a shell string the wrapper runs (`flock F -c CMD`)
     note: str = ""  # what the wrapper changes about the run ("chroot", "remote")
 
@@ -123,10 +124,11 @@ _XARGS = _table(
 
 
 def _peel_xargs(args: Sequence[str]) -> Peel | None:
-    start, _ = _scan(args, _XARGS)
+    start, values = _scan(args, _XARGS)
+    reads = tuple(values.get("-a", []))
     if start >= len(args):
-        return Peel(len(args), replace=("echo",), args_from_stdin=True)
-    return Peel(start, args_from_stdin=True)
+        return Peel(len(args), replace=("echo",), args_from_stdin=True, reads=reads)
+    return Peel(start, args_from_stdin=True, reads=reads)
 
 
 _TIMEOUT = _table("-v|--verbose --preserve-status -f|--foreground -s|--signal= -k|--kill-after=")
@@ -379,6 +381,7 @@ class PeelResult:
     assignments: list[str] = field(default_factory=list)
     args_from_stdin: bool = False
     writes: list[str] = field(default_factory=list)
+    reads: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     script: str | None = None  # a wrapper runs this shell string (flock -c, su -c, …)
     unpeeled: bool = False  # a wrapper with undeclared arguments stopped the peeling
@@ -404,6 +407,7 @@ def peel(argv: Sequence[str], basename: Callable[[str], str]) -> PeelResult:
         result.assignments.extend(peeled.assignments)
         result.args_from_stdin = result.args_from_stdin or peeled.args_from_stdin
         result.writes.extend(peeled.writes)
+        result.reads.extend(peeled.reads)
         if peeled.note:
             result.notes.append(peeled.note)
         if peeled.script is not None:

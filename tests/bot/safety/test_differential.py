@@ -28,7 +28,14 @@ pytestmark = [
     pytest.mark.slow,  # every catalogue command through bash twice: about a minute
 ]
 # Contexts the traced shell itself runs (others are scripts of another program).
-SAME_SHELL = {"substitution", "process substitution", "subshell", "function", "coproc"}
+SAME_SHELL = {
+    "substitution",
+    "process substitution",
+    "subshell",
+    "function",
+    "coproc",
+    "arithmetic",
+}
 
 
 def _entries() -> list[tuple[str, str]]:
