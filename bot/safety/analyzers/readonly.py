@@ -33,7 +33,7 @@ SYSTEM_BIN_DIRS = frozenset(
 # Environment given to a program that cannot change which program runs or what it loads.
 SAFE_ENV = re.compile(
     r"^(LC_[A-Z]+|LANG|LANGUAGE|TZ|COLUMNS|LINES|NO_COLOR|TERM|TIME_STYLE|SYSTEMD_COLORS|"
-    r"SYSTEMD_LOG_LEVEL|SYSTEMD_PAGER|TMOUT)$"
+    r"SYSTEMD_LOG_LEVEL|TMOUT)$"
 )
 # Shell variables whose value changes what later commands run, load or reach.
 DANGEROUS_VARIABLE = re.compile(

@@ -374,7 +374,7 @@ FINDMNT = prog(
 MOUNT_LIST = prog("-l|--show-labels -t|--types= -v|--verbose -h|--help -V|--version", "")
 TREE = prog(
     "-a -d -l -f -x -L= -R -P= -I= --gitignore --ignore-case --matchdirs --metafirst --prune "
-    "--info --infofile=path --noreport --charset= --filelimit= -o= -q -N -Q -p -u -g -s -h "
+    "--info --infofile=path --noreport --charset= --filelimit= !-o= -q -N -Q -p -u -g -s -h "
     "--si --du -D --timefmt= -F --inodes --device -v -t -c -U -r --dirsfirst --filesfirst "
     "--sort= -i -A -S -n -C -X -J -H= -T= --nolinks --hintro= --houtro= --fromfile --version "
     "--help",
@@ -582,7 +582,7 @@ MAN = prog(
     "-a|--all -f|--whatis -k|--apropos -K|--global-apropos -l|--local-file -w|--where|--path "
     "-W|--where-cat -s|--sections= -S= -L|--locale= -M|--manpath= -m|--systems= -t|--troff "
     "-7|--ascii -E|--encoding= --no-hyphenation --no-justification -Z|--ditroff "
-    "-C|--config-file=path -d|--debug -D|--default -i|--ignore-case -I|--match-case "
+    "!-C|--config-file= -d|--debug -D|--default -i|--ignore-case -I|--match-case "
     "--regex --wildcard --names-only -u|--update --no-subpages -e|--extension= "
     "-R|--recode= -h|--help -V|--version !-P|--pager= !-H|--html=? !-X|--gxditview=? "
     "!-T|--troff-device=? -r|--prompt=",

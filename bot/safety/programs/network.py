@@ -357,7 +357,7 @@ _CURL_FLAGS = (
 _CURL_VALUES = (
     "-m|--max-time= --connect-timeout= --retry= --retry-delay= --retry-max-time= "
     "-H|--header= -A|--user-agent= -e|--referer= -u|--user= -b|--cookie= -E|--cert= "
-    "--key=path --cacert=path --capath= --cert-type= --key-type= -r|--range= -w|--write-out= "
+    "--key= --cacert= --capath= --cert-type= --key-type= -r|--range= -w|--write-out= "
     "--url=url --max-redirs= -Y|--speed-limit= -y|--speed-time= --limit-rate= "
     "--max-filesize= --oauth2-bearer= --aws-sigv4= --basic --digest --ntlm --negotiate "
     "--anyauth -D|--dump-header= --stderr= -X|--request= -o|--output= "
@@ -405,7 +405,7 @@ def curl_method(scanned: Scanned) -> str:
 _WGET = (
     "-q|--quiet -v|--verbose -nv|--no-verbose -S|--server-response --spider "
     "-T|--timeout= --dns-timeout= --connect-timeout= --read-timeout= -t|--tries= -w|--wait= "
-    "--no-check-certificate --ca-certificate=path --certificate= --private-key=path "
+    "--no-check-certificate --ca-certificate= --certificate= --private-key= "
     "--header= --user= --password= --http-user= --http-password= -U|--user-agent= "
     "--max-redirect= -4|--inet4-only -6|--inet6-only -O|--output-document= --no-cache "
     "--no-cookies --content-on-error --compression= -d|--debug -h|--help -V|--version "
@@ -450,8 +450,21 @@ _SSH_SAFE_KEYS = frozenset(
 _SSH_FALSE_ONLY = frozenset({"forwardagent", "forwardx11"})
 
 
+_SSH_NOT_READ_ONLY = ("-A", "-X", "-Y", "-N", "-f", "-M", "-s", "-F", "-E", "-L", "-R", "-D",
+                      "-W", "-w", "-S", "-O")  # fmt: skip
+
+
 def _ssh_check(inv: Invocation) -> str | None:
-    for raw in inv.values("-o"):
+    """Options after the destination count too (OpenSSH reads them: `ssh host -L …`)."""
+    from bot.safety.shell.inline import ssh_destination
+
+    host, _, values = ssh_destination([f.text for f in inv.args])
+    if host is None:
+        return "ssh needs a destination (or has options not known here)"
+    late = [o for o in _SSH_NOT_READ_ONLY if o in values and o not in inv.scanned.values]
+    if late:
+        return f"ssh {late[0]} is not read-only"
+    for raw in values.get("-o", []):
         key, _, value = raw.replace("=", " ", 1).partition(" ")
         key, value = key.strip().lower(), value.strip().lower()
         if key not in _SSH_SAFE_KEYS:

@@ -281,7 +281,6 @@ _CEPH_SUBS: dict[str, Program] = {
         log=_show("int?"),
     ),
     "log": _subs(last=_show("text*")),
-    "auth": _subs(ls=_show()),
     "config-key": _subs(ls=_show()),
     "device": _subs(
         ls=_show(), info=_show("word"), ls_by_host=_show("word"), ls_by_daemon=_show("word")
@@ -339,9 +338,9 @@ RBD = prog(
 # --- Kubernetes, containers ---------------------------------------------------------------------
 
 _KUBE_GLOBAL = (
-    "--kubeconfig=path --context= --cluster= --user= -n|--namespace= -s|--server=url --token= "
-    "--as= --as-group= --as-uid= --certificate-authority=path --client-certificate=path "
-    "--client-key=path --insecure-skip-tls-verify --request-timeout= --tls-server-name= "
+    "--kubeconfig= --context= --cluster= --user= -n|--namespace= -s|--server=url --token= "
+    "--as= --as-group= --as-uid= --certificate-authority= --client-certificate= "
+    "--client-key= --insecure-skip-tls-verify --request-timeout= --tls-server-name= "
     "-v|--v= --log-flush-frequency= --cache-dir= --match-server-version --username= "
     "--password= --warnings-as-errors --disable-compression -h|--help "
     "!--profile= !--profile-output="
@@ -452,7 +451,7 @@ KUBECTL = prog(
 )
 _DOCKER_GLOBAL = (
     "-H|--host=host !--context= !-c= -D|--debug -l|--log-level= --tls --tlsverify "
-    "--tlscacert=path --tlscert=path --tlskey=path -v|--version -h|--help !--config="
+    "--tlscacert= --tlscert= --tlskey= -v|--version -h|--help !--config="
 )
 _DOCKER_FMT = "-f|--format= --no-trunc -q|--quiet"
 _CONTAINER_VERBS = {

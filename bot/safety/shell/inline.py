@@ -129,7 +129,10 @@ def _stdin_text(command: SimpleCommand) -> str | None:
 
 
 def ssh_destination(args: Sequence[str]) -> tuple[str | None, list[str], dict[str, list[str]]]:
-    """(host, remote command words, options) of an ssh command line; host None if absent."""
+    """(host, remote command words, options) of an ssh command line; host None if absent.
+
+    OpenSSH reads options after the destination too (`ssh host -p 2222 cmd`, and so
+    `ssh host -o ProxyCommand=…`) unless `--` came first: so does this."""
     try:
         scanned = scan_options(args, _SSH_OPTIONS, permute=False)
     except OptionError:
@@ -138,7 +141,18 @@ def ssh_destination(args: Sequence[str]) -> tuple[str | None, list[str], dict[st
     if not operands:
         return None, [], scanned.values
     host = operands[0].rsplit("@", 1)[-1]
-    return host, operands[1:], scanned.values
+    rest = operands[1:]
+    values = {k: list(v) for k, v in scanned.values.items()}
+    terminated = "--" in args[: scanned.first_operand]
+    if rest and rest[0].startswith("-") and not terminated:
+        try:
+            again = scan_options(rest, _SSH_OPTIONS, permute=False)
+        except OptionError:
+            return None, [], {}
+        for key, more in again.values.items():
+            values.setdefault(key, []).extend(more)
+        rest = [text for _, text in again.operands]
+    return host, rest, values
 
 
 def ssh_config_options(values: dict[str, list[str]]) -> list[tuple[str, str]]:
