@@ -50,6 +50,22 @@ READ_ONLY_PATHS: dict[str, tuple[str, ...]] = {
         "/d/*", "/d/*/*",
     ),
     "node-exporter": ("/", "/metrics"),
+    # Proxmox VE's API: GET only reads (changes are POST/PUT/DELETE), except the console
+    # upgrades, which open a terminal.
+    "proxmox": (
+        "/api2/json/version", "/api2/json/cluster/**", "/api2/json/nodes",
+        "/api2/json/nodes/*", "/api2/json/nodes/*/status", "/api2/json/nodes/*/version",
+        "/api2/json/nodes/*/qemu", "/api2/json/nodes/*/qemu/*/status/current",
+        "/api2/json/nodes/*/qemu/*/config", "/api2/json/nodes/*/qemu/*/pending",
+        "/api2/json/nodes/*/qemu/*/snapshot", "/api2/json/nodes/*/lxc",
+        "/api2/json/nodes/*/lxc/*/status/current", "/api2/json/nodes/*/lxc/*/config",
+        "/api2/json/nodes/*/storage", "/api2/json/nodes/*/storage/*/status",
+        "/api2/json/nodes/*/storage/*/content", "/api2/json/nodes/*/tasks",
+        "/api2/json/nodes/*/tasks/*/status", "/api2/json/nodes/*/tasks/*/log",
+        "/api2/json/nodes/*/disks/list", "/api2/json/nodes/*/disks/zfs",
+        "/api2/json/nodes/*/network", "/api2/json/nodes/*/services", "/api2/json/nodes/*/rrddata",
+        "/api2/json/nodes/*/ceph/status", "/api2/json/storage", "/api2/json/pools",
+    ),
 }  # fmt: skip
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 
@@ -96,10 +112,18 @@ def normalise_path(path: str) -> str:
 
 
 def _path_matches(path: str, pattern: str) -> bool:
-    got, want = path.strip("/").split("/"), pattern.strip("/").split("/")
+    """Segment by segment: `*` is one segment, a final `**` any number of them."""
     if pattern == "/":
         return path == "/"
-    return len(got) == len(want) and all(fnmatchcase(g, w) for g, w in zip(got, want, strict=True))
+    got, want = path.strip("/").split("/"), pattern.strip("/").split("/")
+    if want[-1] == "**":
+        head = want[:-1]
+        return len(got) > len(head) and _segments(got[: len(head)], head)
+    return len(got) == len(want) and _segments(got, want)
+
+
+def _segments(got: Sequence[str], want: Sequence[str]) -> bool:
+    return all(fnmatchcase(g, w) for g, w in zip(got, want, strict=True))
 
 
 def read_only_paths(service: Service) -> Sequence[str]:

@@ -68,13 +68,15 @@ def test_loopback_inside_ssh_is_the_remote_host(policy: CommandPolicy) -> None:
 
 ENDPOINTS = [(kind, path) for kind, paths in READ_ONLY_PATHS.items() for path in paths]
 PORTS = {"prometheus": 9090, "alertmanager": 9093, "grafana": 3000, "node-exporter": 9100}
+HOSTS = {"proxmox": ("pve01", 8006)}
 
 
 @pytest.mark.parametrize(("kind", "path"), ENDPOINTS)
 def test_every_known_read_only_endpoint_is_allowed(
     policy: CommandPolicy, kind: str, path: str
 ) -> None:
-    url = f"http://mon01:{PORTS[kind]}{path.replace('*', 'x')}"
+    host, port = HOSTS.get(kind, ("mon01", PORTS.get(kind, 0)))
+    url = f"http://{host}:{port}{path.replace('**', 'x/y').replace('*', 'x')}"
     for request, transport in ((f"GET {url}", "http"), (f"curl -s '{url}'", "shell")):
         verdict = policy.evaluate(request, transport)
         assert verdict.decision == "allow", (request, verdict.reason)

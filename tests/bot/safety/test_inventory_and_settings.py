@@ -28,7 +28,7 @@ def test_sample_lab_inventory(inventory: Inventory) -> None:
         "mon01": ("10.20.0.30", ["http", "ssh"]),
     }
     assert inventory.lookup("mon01").http_ports() == {9090, 9093, 3000, 9100}
-    assert inventory.lookup("pve02").http_ports() == {9100}
+    assert inventory.lookup("pve02").http_ports() == {9100, 8006}
     assert inventory.lookup("mon01").service_on(3000).kind == "grafana"
     assert inventory.lookup("bmc-pve02").settings["ipmi"]["secret_env"] == "HALOPS_IPMI_PASSWORD"
 

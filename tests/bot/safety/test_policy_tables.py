@@ -258,7 +258,9 @@ REMOTE = [
     ("http", None, "GET http://mon01:8080/", "confirm", "http.port_not_in_inventory"),
     ("http", None, "GET http://evil.example/", "block", "host.not_in_inventory"),
     ("http", None, "GET http://mon01@evil.example/", "block", "host.not_in_inventory"),
-    ("http", None, "GET http://pve01:8006/", "confirm", "http.port_not_in_inventory"),
+    ("http", None, "GET http://pve01:8007/", "confirm", "http.port_not_in_inventory"),
+    ("http", None, "GET https://pve01:8006/api2/json/cluster/resources", "allow", "http.read_only"),
+    ("http", None, "GET https://pve01:8006/", "confirm", "http.endpoint_not_read_only"),
     ("http", None, "GET http://pve01:9100/metrics", "allow", "http.read_only"),
     ("http", None, "GET http://fw01:9100/metrics", "block", "host.transport_not_allowed"),
     (
