@@ -231,7 +231,7 @@ class Agent:
             self._audit_kind(verdict_id, "not_run", {"reason": "rate limit"})
             step = Step(call, "rate_limited", "rate.limit", "skipped", text)
             return with_approver(step, decision), reported(decision, "not_run", None, "")
-        result = run_tool(tool, action, self.deps.caps.tool_timeout_s)
+        result = run_tool(tool, action, verdict, self.deps.caps.tool_timeout_s)
         observation = scrub_text(result.output).text  # once: the model and the approver see it
         outcome: RunOutcome = "executed" if result.ok else "failed"
         self._audit_event(verdict_id, outcome, result)
@@ -320,22 +320,13 @@ def reported(
     return None if decision is None else ApprovedRun(decision, outcome, exit_status, output)
 
 
-# Characters that make a command line more than one plain argv (pipes, lists, redirections,
-# substitutions, globs and quoting are all things only a shell interprets).
-SHELL_SYNTAX = frozenset("|&;<>()$`*?[]{}~\\'\"\n")
-
-
-def needs_shell(command: str) -> bool:
-    return any(ch in SHELL_SYNTAX for ch in command)
-
-
-def run_tool(tool: ToolExecutor, action: Action, timeout_s: float) -> ToolResult:
-    """Execute. A local command line reaches bash only when it needs one: the policy parsed and
-    judged this exact string, and a plain command runs without a shell at all."""
+def run_tool(tool: ToolExecutor, action: Action, verdict: Verdict, timeout_s: float) -> ToolResult:
+    """Execute exactly what the policy judged: the same command string, with a full shell only
+    when the policy's parse found shell syntax in it (`verdict.compound`); nothing re-parses
+    the line here."""
     try:
-        if action.transport == "shell" and needs_shell(action.command):
-            execute: Any = tool.execute
-            return execute(action.arguments, timeout_s, allow_compound=True)
+        if action.transport == "shell" and verdict.compound:
+            return tool.execute(action.arguments, timeout_s, allow_compound=True)
         return tool.execute(action.arguments, timeout_s)
     except Exception as exc:  # executors promise not to raise; if one does, it is our bug
         raise AgentInternalError(

@@ -24,6 +24,28 @@ class InventoryError(ValueError):
 
 
 @dataclass(frozen=True)
+class Service:
+    """One HTTP service of a host: which kind it is decides which GET endpoints only read."""
+
+    name: str
+    port: int
+    scheme: str = "http"
+    kind: str = ""
+    read_only_paths: tuple[str, ...] | None = None  # None: the kind's built-in list
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any]) -> Service:
+        paths = raw.get("read_only_paths")
+        return cls(
+            name=str(raw["name"]),
+            port=int(raw["port"]),
+            scheme=str(raw.get("scheme", "http")),
+            kind=str(raw.get("kind", raw["name"])),
+            read_only_paths=tuple(paths) if paths is not None else None,
+        )
+
+
+@dataclass(frozen=True)
 class Host:
     name: str
     address: str
@@ -36,8 +58,15 @@ class Host:
         return transport in self.transports
 
     def http_ports(self) -> frozenset[int]:
-        services = self.settings.get("http", {}).get("services", [])
-        return frozenset(int(s["port"]) for s in services)
+        return frozenset(s.port for s in self.services())
+
+    def services(self) -> tuple[Service, ...]:
+        return tuple(
+            Service.from_mapping(s) for s in self.settings.get("http", {}).get("services", [])
+        )
+
+    def service_on(self, port: int) -> Service | None:
+        return next((s for s in self.services() if s.port == port), None)
 
 
 @dataclass(frozen=True)

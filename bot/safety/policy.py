@@ -1,113 +1,77 @@
 """Decision: map a request's findings to allow / confirm / block.
 
-`CommandPolicy.evaluate` runs the analyzers of `rules` (detection) and keeps the worst finding
-(decision). It never executes anything; executors run only what it allowed or what a person
-approved. It fails closed: an analyzer that raises yields `analyzer.error` (block), a command
-that cannot be parsed yields `shell.unparseable` (block), and anything not positively known to
-be read-only is at least confirmed.
+`CommandPolicy.evaluate` parses once, runs the analyzers (detection) on every simple command
+and keeps the worst finding (decision). It never executes anything; executors run only what it
+allowed or what a person approved — the same string (or, for a plain command, the same argv)
+it judged. It fails closed: an analyzer that raises yields `analyzer.error` (block), a command
+that cannot be parsed `shell.unparseable` (block), a check that runs out of time or size
+`analysis.budget_exceeded` (block), and anything not positively known to be read-only is at
+least confirmed.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+import posixpath
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
-import yaml
-
+from bot.safety.analyzers import SHELL_ANALYZERS, Context
+from bot.safety.budget import DEFAULT_TIME_S, Budget, BudgetExceeded
+from bot.safety.http import check_request, parse_http_request
 from bot.safety.inventory import Inventory
-from bot.safety.rules import (
-    CORE_PROTECTED_PATHS,
-    DEFAULT_CRITICAL_SERVICES,
-    SHELL_ANALYZERS,
-    Finding,
-    HttpRequest,
-    Risk,
+from bot.safety.options import OptionError, scan_options
+from bot.safety.programs import READ_ONLY
+from bot.safety.settings import (
+    PolicyConfigError,
     RuleSettings,
-    analyze_http_method,
-    analyze_ipmi,
-    parse_http_request,
-    pattern_rule_from_config,
+    load_policy_settings,
+    settings_from_dict,
 )
-from bot.safety.shell_parse import NestingTooDeep, ParseError, SimpleCommand, parse_command
-from bot.schema_check import check_against_schema
-from halops.contract.tools import AGENT_TOOL_SPECS
+from bot.safety.shell import ParseError, SimpleCommand, parse_command
+from bot.safety.shell.inline import SHELLS
+from bot.safety.transports import analyze_ipmi, analyze_local_tool, check_host
+from bot.safety.verdict import Decision, RuleFinding, Verdict, decide
+
+# Re-exported: the agent, the eval harness and the audit log import these from here.
+__all__ = [
+    "TRANSPORTS",
+    "CommandPolicy",
+    "PolicyConfigError",
+    "RuleSettings",
+    "Verdict",
+    "decide",
+    "load_policy_settings",
+    "settings_from_dict",
+]
 
 log = logging.getLogger(__name__)
 
-Decision = Literal["allow", "confirm", "block"]
-TRANSPORTS = ("shell", "ssh", "ipmi", "http")
-POLICY_SCHEMA_PATH = Path(__file__).with_name("policy.schema.yaml")
-
-
-class PolicyConfigError(ValueError):
-    """`config/policy.yaml` is unreadable or does not match its schema."""
-
-
-@dataclass(frozen=True)
-class Verdict:
-    decision: Decision
-    rule_id: str
-    reason: str
-    findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def allowed(self) -> bool:
-        return self.decision == "allow"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "decision": self.decision,
-            "rule_id": self.rule_id,
-            "reason": self.reason,
-            "findings": [f.to_dict() for f in self.findings],
-        }
-
-
-def load_policy_settings(path: str | Path) -> RuleSettings:
-    """Read and validate `config/policy.yaml`; errors name the file and the field."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise PolicyConfigError(f"{path}: cannot read policy settings: {exc}") from exc
-    return settings_from_dict(data, source=str(path))
-
-
-def settings_from_dict(data: Any, source: str = "<policy>") -> RuleSettings:
-    check_against_schema(data, POLICY_SCHEMA_PATH, source, PolicyConfigError)
-    rules = [pattern_rule_from_config(e, Risk.BLOCK) for e in data.get("extra_block", [])]
-    rules += [pattern_rule_from_config(e, Risk.CONFIRM) for e in data.get("extra_confirm", [])]
-    return RuleSettings(
-        critical_services=frozenset(data.get("critical_services", DEFAULT_CRITICAL_SERVICES)),
-        protected_paths=frozenset(CORE_PROTECTED_PATHS)
-        | set(data.get("extra_protected_paths", [])),
-        extra_rules=tuple(rules),
-    )
-
-
-def decide(findings: Sequence[Finding]) -> Verdict:
-    """The worst finding wins; among equals the first (analyzer order) names the verdict."""
-    if not findings:
-        # No analyzer had an opinion: unknown, so a person decides.
-        return Verdict("confirm", "policy.no_finding", "no analyzer recognised the request", [])
-    worst = max(f.risk for f in findings)
-    first = next(f for f in findings if f.risk == worst)
-    reason = first.reason
-    if worst == Risk.ALLOW:  # every command was read-only: say so for all of them
-        reason = "; ".join(dict.fromkeys(f.reason for f in findings))
-    return Verdict(worst.decision, first.rule_id, reason, list(findings))  # type: ignore[arg-type]
+TRANSPORTS = ("shell", "ssh", "ipmi", "http", "local")
+BLOCK = Decision.BLOCK
+# Programs whose output is code the policy never saw: fetched from the network or decoded.
+_DOWNLOADERS = frozenset(
+    {"curl", "wget", "scp", "rsync", "nc", "ncat", "netcat", "socat", "ftp", "base64", "base32",
+     "basenc", "xxd", "uudecode", "openssl", "gpg", "gunzip", "zcat", "xz", "bzip2"}
+)  # fmt: skip
 
 
 class CommandPolicy:
-    """Judges one request: a shell command (local or over SSH), an IPMI action or an HTTP
-    request, optionally aimed at an inventory host."""
+    """Judges one request: a shell command (local or over SSH), an IPMI action, an HTTP
+    request or a local tool call, optionally aimed at an inventory host."""
 
-    def __init__(self, settings: RuleSettings | None = None, inventory: Inventory | None = None):
+    def __init__(
+        self,
+        settings: RuleSettings | None = None,
+        inventory: Inventory | None = None,
+        time_budget_s: float = DEFAULT_TIME_S,
+        budget: Callable[[], Budget] | None = None,
+    ) -> None:
         self.settings = settings or RuleSettings()
         self.inventory = inventory
+        self.time_budget_s = time_budget_s
+        # A fresh budget per check; tests pass their own (a fake clock, small caps).
+        self.new_budget = budget or (lambda: Budget(self.time_budget_s))
 
     def evaluate(
         self,
@@ -117,125 +81,184 @@ class CommandPolicy:
         inventory: Inventory | None = None,
     ) -> Verdict:
         inventory = inventory if inventory is not None else self.inventory
+        budget = self.new_budget()
+        plain = False
         try:
-            findings = self._detect(command, transport, host, inventory)
+            findings, plain = self._detect(command, transport, host, inventory, budget)
+        except BudgetExceeded as exc:
+            findings = [_budget_finding(exc, command)]
         except Exception as exc:  # fail closed: a bug in detection must not let anything run
             log.exception("policy detection failed")
-            findings = [_analyzer_error("policy", exc, command)]
-        return decide(findings)
+            findings = [_analyzer_error("policy", exc, str(command)[:200])]
+        return decide(findings, plain)
 
     def _detect(
-        self, command: str, transport: str, host: str | None, inventory: Inventory | None
-    ) -> list[Finding]:
-        if transport == "local":  # fallback, see local_tool_findings
-            return local_tool_findings(command)
+        self,
+        command: str,
+        transport: str,
+        host: str | None,
+        inventory: Inventory | None,
+        budget: Budget,
+    ) -> tuple[list[RuleFinding], bool]:
         if transport not in TRANSPORTS:
             reason = f"unknown transport {transport!r}; known: {', '.join(TRANSPORTS)}"
-            return [Finding("transport.unknown", Risk.BLOCK, reason, command)]
+            return [RuleFinding("transport.unknown", BLOCK, reason, command)], False
         if transport == "http":
-            return self._http_findings(command, host, inventory)
+            return self._http_findings(command, host, inventory), False
         findings = check_host(transport, host, inventory)
+        if transport == "local":
+            return findings + analyze_local_tool(command), False
         if transport == "ipmi":
-            return findings + _guarded("analyze_ipmi", lambda: analyze_ipmi(command), command)
-        return findings + self.shell_findings(command)
+            return findings + _guarded(
+                "analyze_ipmi", lambda: analyze_ipmi(command), command
+            ), False
+        remote = host if transport == "ssh" else None
+        shell_findings, plain = self.shell_findings(command, inventory, remote, budget)
+        return findings + shell_findings, plain and transport == "shell"
 
-    def shell_findings(self, command: str) -> list[Finding]:
-        """Findings for a shell command string: parse, then every analyzer on every command."""
+    def shell_findings(
+        self,
+        command: str,
+        inventory: Inventory | None = None,
+        remote_host: str | None = None,
+        budget: Budget | None = None,
+    ) -> tuple[list[RuleFinding], bool]:
+        """Findings for a shell command string (parse once, every analyzer on every simple
+        command), and whether it is one plain command."""
+        budget = budget or self.new_budget()
         try:
-            commands = parse_command(command)
-        except NestingTooDeep as exc:
-            return [Finding("shell.nesting_too_deep", Risk.BLOCK, str(exc), command)]
+            commands = parse_command(command, budget, remote_host=remote_host)
         except ParseError as exc:
             reason = f"cannot be parsed as shell, so it cannot be checked: {exc}"
-            return [Finding("shell.unparseable", Risk.BLOCK, reason, command)]
+            return [RuleFinding("shell.unparseable", BLOCK, reason, command)], False
         if not commands:
-            return [Finding("shell.empty", Risk.BLOCK, "empty command", command)]
-        return list(_run_analyzers(commands, self.settings))
+            return [RuleFinding("shell.empty", BLOCK, "empty command", command)], False
+        context = Context(self.settings, inventory or self.inventory, commands)
+        findings = _run_analyzers(commands, context, budget)
+        findings += _guarded("runs_written_file", lambda: runs_written_file(commands), command)
+        return findings, is_plain(commands)
 
     def _http_findings(
         self, command: str, host: str | None, inventory: Inventory | None
-    ) -> list[Finding]:
+    ) -> list[RuleFinding]:
         request = parse_http_request(command)
         if request is None:
             reason = "expected 'METHOD http(s)://host[:port]/path' or a bare URL"
-            return [Finding("http.bad_request", Risk.BLOCK, reason, command)]
-        findings = check_host("http", request.hostname, inventory)
-        if host is not None:
-            findings += _same_host(host, request, inventory)
-        findings += _http_port(request, inventory)
-        return findings + analyze_http_method(request)
+            return [RuleFinding("http.bad_request", BLOCK, reason, command)]
+        findings = check_request(request, inventory, request.url)
+        if host is not None and inventory is not None:
+            named, target = inventory.lookup(host), inventory.lookup(request.hostname)
+            if named is None or named != target:
+                reason = f"the URL's host {request.hostname!r} is not the requested host {host!r}"
+                findings.append(RuleFinding("http.host_mismatch", BLOCK, reason, request.url))
+        return findings
 
 
-def _run_analyzers(commands: Iterable[SimpleCommand], settings: RuleSettings) -> Iterable[Finding]:
-    for command in commands:
-        for analyzer in SHELL_ANALYZERS:
+def _run_analyzers(
+    commands: Iterable[SimpleCommand], context: Context, budget: Budget
+) -> list[RuleFinding]:
+    """Every analyzer on every command, ordered by analyzer (the blocklist before the allow
+    side), so that among equally bad findings the more specific rule names the verdict."""
+    ranked: list[tuple[int, int, RuleFinding]] = []
+    for position, command in enumerate(commands):
+        budget.tick()
+        for rank, analyzer in enumerate(SHELL_ANALYZERS):
             name = getattr(analyzer, "__name__", "analyzer")
-            yield from _guarded(name, lambda a=analyzer, c=command: a(c, settings), command.text())
+            run = lambda a=analyzer, c=command: a(c, context)  # noqa: E731
+            ranked += [(rank, position, f) for f in _guarded(name, run, command.text())]
+    ranked.sort(key=lambda item: (item[0], item[1]))
+    return [f for _, _, f in ranked]
 
 
-def _guarded(name: str, run: Any, subject: str) -> list[Finding]:
+def _guarded(name: str, run: Callable[[], Any], subject: str) -> list[RuleFinding]:
     """Run one analyzer; its exception becomes a blocking finding instead of a crash."""
     try:
         return list(run())
+    except BudgetExceeded:
+        raise
     except Exception as exc:
         log.exception("analyzer %s failed", name)
         return [_analyzer_error(name, exc, subject)]
 
 
-def _analyzer_error(name: str, exc: Exception, subject: str) -> Finding:
+def _analyzer_error(name: str, exc: Exception, subject: str) -> RuleFinding:
     reason = f"{name} failed ({type(exc).__name__}: {exc}); refusing rather than guessing"
-    return Finding("analyzer.error", Risk.BLOCK, reason, subject)
+    return RuleFinding("analyzer.error", BLOCK, reason, subject)
 
 
-def check_host(transport: str, host: str | None, inventory: Inventory | None) -> list[Finding]:
-    """The host allowlist: remote transports reach only inventory hosts, by name or address."""
-    if transport == "shell":
-        if host is None:
-            return []
-        reason = "the shell transport runs on the bot's own machine; use ssh to reach a host"
-        return [Finding("host.not_applicable", Risk.BLOCK, reason, host)]
-    if host is None:
-        return [Finding("host.missing", Risk.BLOCK, f"{transport} needs a target host", "")]
-    if inventory is None:
-        reason = f"no inventory loaded, so {host!r} cannot be checked"
-        return [Finding("host.no_inventory", Risk.BLOCK, reason, host)]
-    entry = inventory.lookup(host)
-    if entry is None:
-        reason = f"{host!r} is not an inventory host (name or exact address)"
-        return [Finding("host.not_in_inventory", Risk.BLOCK, reason, host)]
-    if not entry.allows(transport):
-        reason = f"{entry.name} does not allow {transport} (allows: {sorted(entry.transports)})"
-        return [Finding("host.transport_not_allowed", Risk.BLOCK, reason, host)]
-    return []
+def _budget_finding(exc: BudgetExceeded, command: str) -> RuleFinding:
+    reason = f"the check stopped: {exc}; refusing rather than guessing"
+    return RuleFinding("analysis.budget_exceeded", BLOCK, reason, str(command)[:200])
 
 
-def _same_host(host: str, request: HttpRequest, inventory: Inventory | None) -> list[Finding]:
-    named = inventory.lookup(host) if inventory else None
-    target = inventory.lookup(request.hostname) if inventory else None
-    if named is not None and named == target:
-        return []
-    reason = f"the URL's host {request.hostname!r} is not the requested host {host!r}"
-    return [Finding("http.host_mismatch", Risk.BLOCK, reason, request.url)]
+def is_plain(commands: Sequence[SimpleCommand]) -> bool:
+    """One simple command of literal words, no redirection, assignment, expansion or path
+    program: it runs the same in a restricted shell."""
+    real = [c for c in commands if not c.variant]
+    if len(real) != 1:
+        return False
+    only = real[0]
+    return (
+        bool(only.fields)
+        and only.literal
+        and not only.redirects
+        and not only.assignments
+        and not only.keyword
+        and not only.context
+        and not only.wrapper_writes
+        and all(not f.glob for f in only.written)
+        and "/" not in only.written[0].text
+        and only.written == only.fields
+    )
 
 
-def _http_port(request: HttpRequest, inventory: Inventory | None) -> list[Finding]:
-    entry = inventory.lookup(request.hostname) if inventory else None
-    if entry is None or not entry.http_ports() or request.port in entry.http_ports():
-        return []
-    reason = f"port {request.port} is not an inventory service of {entry.name}"
-    return [Finding("http.port_not_in_inventory", Risk.CONFIRM, reason, request.url)]
+def runs_written_file(commands: Sequence[SimpleCommand]) -> list[RuleFinding]:
+    """`curl -o /tmp/x.sh URL && bash /tmp/x.sh`: running what a network tool just wrote is
+    piping it into a shell."""
+    downloaded: set[str] = set()
+    findings: list[RuleFinding] = []
+    for command in commands:
+        if command.variant:
+            continue
+        target = _executed_file(command)
+        if target is not None and _normal(target, command) in downloaded:
+            reason = f"runs {target}, which an earlier command fetched or decoded"
+            findings.append(RuleFinding("shell.pipe_to_shell", BLOCK, reason, command.text()))
+        if command.name in _DOWNLOADERS:
+            downloaded |= {_normal(p, command) for p in _downloaded_to(command)}
+    return findings
 
 
-# Bot branch, until the safety branch's own judgement of transport="local" tools lands: the loop
-# no longer special-cases local tools, so the policy keeps the old behaviour here (a local tool
-# that declares itself read-only is allowed, any other is confirmed). Delete at merge.
-_READ_ONLY_LOCAL = frozenset(
-    s.name for s in AGENT_TOOL_SPECS if s.transport == "local" and s.read_only
-)
+def _executed_file(command: SimpleCommand) -> str | None:
+    if not command.fields:
+        return None
+    if "/" in command.fields[0].text:
+        return command.fields[0].text
+    from bot.safety.analyzers.base import operands
+
+    ops = operands(command.args)
+    if command.name in SHELLS or command.name in ("source", ".", "python", "python3", "perl"):
+        return ops[0] if ops else None
+    return None
 
 
-def local_tool_findings(command: str) -> list[Finding]:
-    tool = command.split(" ", 1)[0]
-    if tool in _READ_ONLY_LOCAL:
-        return [Finding("tool.read_only", Risk.ALLOW, f"{tool} is read-only", command)]
-    return [Finding("tool.local_write", Risk.CONFIRM, f"{tool} changes state", command)]
+def _downloaded_to(command: SimpleCommand) -> list[str]:
+    """Files a network tool writes: redirections, curl -o, wget -O, the copy destination."""
+    out = [r.target for r in command.redirects if r.writes]
+    args = list(command.args)
+    spec = READ_ONLY.get(command.name)
+    if spec is not None:
+        try:
+            scanned = scan_options(args, spec.options)
+        except OptionError:
+            scanned = None
+        if scanned is not None:
+            out += scanned.values.get("-o", []) + scanned.values.get("-O", [])
+    if command.name in ("scp", "rsync") and args:
+        out.append(args[-1])
+    return [p for p in out if p not in ("-", "/dev/stdout", "/dev/null")]
+
+
+def _normal(path: str, command: SimpleCommand) -> str:
+    base = next((c for c in command.cwd if c), "")
+    return posixpath.normpath(posixpath.join(base, path))

@@ -70,11 +70,20 @@ class HostEntry:
 
 @runtime_checkable
 class ToolExecutor(Protocol):
-    """One transport's executor. `execute` never raises for a tool failure."""
+    """One transport's executor. `execute` never raises for a tool failure.
+
+    `allow_compound` is the policy's word, never the model's: the policy parsed this exact
+    command line (as bash reads it) and it needs a full shell — pipes, lists, redirections,
+    expansions. Without it a command-line executor runs the line in a restricted shell (no
+    redirection, no `cd`, no path-named programs), as a second line of defence for the plain
+    commands the policy judged. Executors that run no command line ignore it.
+    """
 
     spec: ToolSpec
 
-    def execute(self, args: dict[str, Any], timeout_s: float) -> ToolResult: ...
+    def execute(
+        self, args: dict[str, Any], timeout_s: float, *, allow_compound: bool = False
+    ) -> ToolResult: ...
 
 
 def cap_output(text: str, cap_bytes: int = DEFAULT_OUTPUT_CAP_BYTES) -> str:

@@ -51,7 +51,9 @@ class HttpExecutor:
             _NoRedirect(),
         )
 
-    def execute(self, args: dict[str, Any], timeout_s: float) -> ToolResult:
+    def execute(
+        self, args: dict[str, Any], timeout_s: float, *, allow_compound: bool = False
+    ) -> ToolResult:
         start = time.monotonic()
         request = build_request(args)
         if isinstance(request, str):

@@ -74,7 +74,9 @@ class IpmiExecutor:
         self._locks: dict[tuple[str, int, str], threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
-    def execute(self, args: dict[str, Any], timeout_s: float) -> ToolResult:
+    def execute(
+        self, args: dict[str, Any], timeout_s: float, *, allow_compound: bool = False
+    ) -> ToolResult:
         start = time.monotonic()
         problem = _check_args(args, self.hosts)
         if problem:

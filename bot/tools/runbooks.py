@@ -19,7 +19,9 @@ class RunbookSearchExecutor:
     def __init__(self, search: Search, cap_bytes: int = 16 * 1024) -> None:
         self.search, self.cap_bytes = search, cap_bytes
 
-    def execute(self, args: dict[str, Any], timeout_s: float) -> ToolResult:
+    def execute(
+        self, args: dict[str, Any], timeout_s: float, *, allow_compound: bool = False
+    ) -> ToolResult:
         start = time.monotonic()
         query = require_str(args, "query")
         if query is None:

@@ -1,10 +1,17 @@
-"""Local commands, run without a shell unless the policy allowed a compound command."""
+"""Local commands: the exact string the policy judged, read by bash — nothing parses it here.
+
+The policy's parser agrees with bash (a differential test holds it to real bash), so handing
+bash the same string runs exactly what was judged: `find DIR # -delete` is a `find` with a
+comment, for the policy and for bash alike. A second parser here (`shlex.split` once was) could
+only disagree. Plain commands (one simple command, literal words, nothing for a shell to do)
+run in bash's restricted mode, so even a parser disagreement could not redirect output, change
+directory or run a program by path.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shlex
 import signal
 import subprocess
 import threading
@@ -25,8 +32,6 @@ from bot.tools.base import (
 )
 from halops.contract.tools import SHELL_SPEC
 
-# Characters that only mean something to a shell; a bare token made of them is an operator.
-_OPERATOR_CHARS = frozenset("();<>|&")
 # After a timeout, how long to wait for the reader threads once the group has been killed; a
 # grandchild that left the process group can keep the pipes open forever.
 _READER_GRACE_S = 1.0
@@ -56,15 +61,18 @@ class ShellExecutor:
     def execute(
         self, args: dict[str, Any], timeout_s: float, *, allow_compound: bool = False
     ) -> ToolResult:
-        """Run `args["command"]`; `allow_compound` is the policy's word, never the model's."""
+        """Run `args["command"]` through bash; restricted unless the policy allowed shell
+        syntax (`allow_compound` is the policy's word, never the model's)."""
         start = time.monotonic()
         command = require_str(args, "command")
         if command is None:
             return ToolResult.failure("bad_arguments", "missing string argument 'command'")
-        argv = [self.bash, "-c", command] if allow_compound else _plain_argv(command)
-        if isinstance(argv, str):
-            return ToolResult.failure("bad_arguments", argv, elapsed_since(start))
-        return self._run(argv, timeout_s, start)
+        return self._run(self.argv(command, allow_compound), timeout_s, start)
+
+    def argv(self, command: str, allow_compound: bool = False) -> list[str]:
+        """The process that runs `command`: bash reading the very string that was judged."""
+        restricted = [] if allow_compound else ["-r"]
+        return [self.bash, "--noprofile", "--norc", *restricted, "-c", command]
 
     def _run(self, argv: list[str], timeout_s: float, start: float) -> ToolResult:
         try:
@@ -104,31 +112,6 @@ def minimal_env(source: Mapping[str, str] | None = None) -> dict[str, str]:
     passwords, and `env` must not show them to the model."""
     source = os.environ if source is None else source
     return {key: source[key] for key in INHERITED_ENV if key in source}
-
-
-def _plain_argv(command: str) -> list[str] | str:
-    """Split `command` like a shell would, or explain (as a str) why it cannot run shell-less."""
-    try:
-        argv = shlex.split(command)
-        operators = _unquoted_operators(command)
-    except ValueError as exc:
-        return f"cannot parse command: {exc}"
-    if not argv:
-        return "empty command"
-    if operators:
-        # Without a shell, `a | b` would pass "|" to `a` as an argument: refuse instead.
-        return (
-            f"shell operator {operators[0]!r} needs a compound command, which only the safety "
-            "policy can approve"
-        )
-    return argv
-
-
-def _unquoted_operators(command: str) -> list[str]:
-    """Shell operators outside quotes; non-POSIX mode keeps quotes, so '"|"' is not one."""
-    lexer = shlex.shlex(command, posix=False, punctuation_chars=True)
-    lexer.whitespace_split = True
-    return [tok for tok in lexer if tok and set(tok) <= _OPERATOR_CHARS]
 
 
 def _start_reader(stream: IO[bytes] | None, sink: BoundedCapture) -> threading.Thread:

@@ -49,7 +49,9 @@ class SshExecutor:
         self.connect_timeout_s = connect_timeout_s
         self.cap_bytes = cap_bytes
 
-    def execute(self, args: dict[str, Any], timeout_s: float) -> ToolResult:
+    def execute(
+        self, args: dict[str, Any], timeout_s: float, *, allow_compound: bool = False
+    ) -> ToolResult:
         start = time.monotonic()
         host, command = require_str(args, "host"), require_str(args, "command")
         if command is None:

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.agent.actions import action_for
 from bot.agent.config import AgentConfigError, load_agent_config
 from bot.agent.confirm import ApprovalDecision, ApprovalRequest, ApprovedRun, DenyAll
-from bot.agent.loop import Agent, AgentCaps, AgentDeps, needs_shell
+from bot.agent.loop import Agent, AgentCaps, AgentDeps, run_tool
 from bot.agent.model import ModelUnavailable
 from bot.agent.ratelimit import SlidingWindowLimiter
 from bot.safety.audit import AuditLog
@@ -20,7 +21,7 @@ from bot.safety.policy import CommandPolicy, load_policy_settings
 from bot.tools.base import ToolResult
 from bot.tools.http import HTTP_SPEC
 from bot.tools.ipmi import IPMI_SPEC
-from bot.tools.shell import ShellExecutor
+from bot.tools.shell import SHELL_SPEC, ShellExecutor
 from bot.tools.ssh import SSH_SPEC
 from tests.conftest import REPO
 from tests.fakes import ScriptedModel, call
@@ -36,9 +37,13 @@ class RecordingExecutor:
     spec: Any
     result: ToolResult = field(default_factory=lambda: ToolResult(True, "done", 0))
     calls: list[dict[str, Any]] = field(default_factory=list)
+    compound: list[bool] = field(default_factory=list)
 
-    def execute(self, args: dict[str, Any], timeout_s: float) -> ToolResult:
+    def execute(
+        self, args: dict[str, Any], timeout_s: float, *, allow_compound: bool = False
+    ) -> ToolResult:
         self.calls.append(args)
+        self.compound.append(allow_compound)
         return self.result
 
 
@@ -275,9 +280,16 @@ def test_retrieved_runbooks_go_into_the_system_prompt_in_the_skills_layout() -> 
     assert "<tools>" in system and '"name": "ssh"' in system
 
 
-def test_needs_shell_only_for_shell_syntax() -> None:
-    assert not needs_shell("zpool status tank")
-    assert needs_shell("journalctl -u sshd | tail")
+@pytest.mark.parametrize(
+    ("command", "compound"),
+    [("zpool status tank", False), ("journalctl -u sshd | tail", True), ("ls $HOME", True),
+     ("find /tmp # -delete", False), ("/bin/ls /", True)],
+)  # fmt: skip
+def test_run_tool_takes_shell_syntax_from_the_policys_parse(command: str, compound: bool) -> None:
+    tool = RecordingExecutor(SHELL_SPEC)
+    action = action_for("shell", "shell", {"command": command})
+    run_tool(tool, action, POLICY.evaluate(command), 5.0)
+    assert tool.compound == [compound] and tool.calls == [{"command": command}]
 
 
 def test_agent_config_validates_and_matches_the_training_prompt() -> None:

@@ -37,7 +37,7 @@ def test_verdict_round_trips(audit: AuditLog) -> None:
     )
     assert (entry.transport, entry.host, entry.command) == ("shell", None, "ls; reboot")
     assert (entry.decision, entry.rule_id) == ("confirm", "power.shutdown_reboot")
-    assert entry.reason == "reboot of the host"
+    assert entry.reason == "reboot of the host (in: reboot)"
     assert {f["rule_id"] for f in entry.findings} >= {"shell.readonly", "power.shutdown_reboot"}
     assert (entry.approver, entry.state, entry.exit_status) == (None, None, None)
 

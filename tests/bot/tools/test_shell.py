@@ -1,4 +1,4 @@
-"""The shell executor with real local commands."""
+"""The shell executor with real local commands: bash reads the very string the policy judged."""
 
 from __future__ import annotations
 
@@ -39,18 +39,35 @@ def test_stderr_and_exit_status_come_back() -> None:
     assert "[stderr]\n" in result.output and "/no/such/path" in result.output
 
 
-def test_no_shell_means_no_expansion() -> None:
-    assert run("echo $HOME *").output == "$HOME *\n"
-
-
 def test_quoted_operator_is_an_argument() -> None:
     assert run("echo 'a|b' \"c;d\"").output == "a|b c;d\n"
 
 
-def test_operator_without_approval_is_refused_unrun() -> None:
-    result = run("echo hi | wc -c")
-    assert result.error_kind == "bad_arguments"
-    assert "'|'" in result.output and "policy" in result.output
+@pytest.mark.parametrize("allow_compound", [False, True])
+def test_a_comment_is_a_comment_not_an_argument(tmp_path: Path, allow_compound: bool) -> None:
+    """Class 2 of the safety issue: `find DIR # -delete` once ran as find's argv with `#` and
+    `-delete` in it (shlex.split keeps `#`), deleting what the policy judged read-only."""
+    victim = tmp_path / "keep"
+    (victim / "sub").mkdir(parents=True)
+    result = run(f"find {victim} # -delete", allow_compound=allow_compound)
+    assert result.ok and victim.is_dir() and (victim / "sub").is_dir()
+
+
+def test_a_carriage_return_stays_inside_its_word() -> None:
+    assert run("printf '%s|' a\rb c").output == "a\rb|c|"
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["echo owned > {tmp}/x", "cd {tmp} && echo owned > x", "/bin/sh -c 'echo owned > {tmp}/x'",
+     "PATH={tmp} ls", "exec /bin/sh -c 'echo owned > {tmp}/x'"],
+)  # fmt: skip
+def test_plain_commands_run_restricted(tmp_path: Path, command: str) -> None:
+    """Without the policy's word (allow_compound), bash runs restricted: a parser disagreement
+    could not redirect output, change directory, set PATH or run a program by path."""
+    result = run(command.format(tmp=tmp_path))
+    assert "restricted" in result.output or "PATH: readonly variable" in result.output
+    assert not (tmp_path / "x").exists()
 
 
 def test_compound_runs_through_bash_when_allowed() -> None:
@@ -103,8 +120,13 @@ def test_unknown_command_is_127() -> None:
     assert "command not found" in result.output
 
 
+def test_bash_refuses_what_it_cannot_parse() -> None:
+    result = run("echo 'unbalanced")
+    assert (result.exit_status, result.error_kind) == (2, "nonzero_exit")
+    assert "unexpected EOF" in result.output
+
+
 def test_bad_arguments() -> None:
-    assert run("echo 'unbalanced").error_kind == "bad_arguments"
     assert run("   ").error_kind == "bad_arguments"
     assert ShellExecutor().execute({}, 1).error_kind == "bad_arguments"
     assert ShellExecutor().execute({"command": ["ls"]}, 1).error_kind == "bad_arguments"

@@ -2,7 +2,7 @@
 
 The command is split into simple commands with the standard library's POSIX tokenizer
 (`shlex` with punctuation characters): discovery needs each command's argv, not a syntax
-tree, and the pipeline gains no dependency for it (the bot's bashlex parser is policy code the
+tree, and the pipeline gains no dependency for it (the bot's shell parser is policy code the
 pipeline may not import). Wrappers (sudo, env, timeout, sshpass ...) are peeled, `bash -c`
 scripts and the remote command of `ssh host 'cmd'` are read as commands of their own, and the
 words of a simple `for h in a b; do ... $h ...; done` loop are substituted for `$h`.
