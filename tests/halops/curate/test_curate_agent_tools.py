@@ -136,7 +136,8 @@ def test_examples_with_calls_the_agent_lacks_are_dropped_and_others_carry_the_to
     assert make_example("single_turn", session, span, bad, cfg) is None
     example = make_example("single_turn", session, span, good, cfg)
     system = json.loads(example["messages"])[0]["content"]
-    assert system == "SYS\n\n" + agent_tools_prompt()
+    # No runbook passages in the prompt, so no search_runbooks: as the agent without retrieval.
+    assert system == "SYS\n\n" + agent_tools_prompt(with_local=False)
 
 
 def test_training_system_prompt_is_the_agents_own() -> None:
