@@ -1,4 +1,5 @@
 # Helpers shared by the rules: config validation, session discovery, input functions.
+import functools
 import os
 from pathlib import Path
 
@@ -12,12 +13,29 @@ validate(config, schema="../schemas/config.schema.yaml")
 
 STRATEGIES = ["multi_turn", "single_turn", "skills", "subagents"]
 
-# Discovery reads directory listings (and one line of each flat agent file), so it stays cheap
-# enough to run on every DAG build, even for a large ~/.claude/projects.
-SESSIONS = {
-    f"{ref.project}/{ref.session}": ref
-    for ref in discover_sessions(Path(config["sessions_dir"]))
-}
+
+def generated_corpus():
+    """True when sessions_dir is the sample lab corpus that the samplegen checkpoint writes."""
+    return Path(config["sessions_dir"]) == Path(config["samplegen"]["sessions_dir"])
+
+
+@functools.cache
+def discovered(sessions_dir):
+    """Session refs by "project/session". Discovery reads directory listings (and one line of
+    each flat agent file), so it stays cheap enough for every DAG build, even for a large
+    ~/.claude/projects."""
+    return {
+        f"{ref.project}/{ref.session}": ref
+        for ref in discover_sessions(Path(sessions_dir))
+    }
+
+
+def sessions():
+    """The sessions to extract; for the generated corpus only once samplegen has written it
+    (until then `get()` tells Snakemake to run the checkpoint first)."""
+    if generated_corpus():
+        checkpoints.samplegen.get()
+    return discovered(config["sessions_dir"])
 
 
 wildcard_constraints:
@@ -33,7 +51,7 @@ def code_inputs(script):
 
 
 def session_ref(wildcards):
-    return SESSIONS[f"{wildcards.project}/{wildcards.session}"]
+    return sessions()[f"{wildcards.project}/{wildcards.session}"]
 
 
 def session_file(wildcards):
@@ -45,11 +63,16 @@ def subagent_files(wildcards):
 
 
 def extracted_parquets(wildcards=None):
-    return [f"results/extracted/{key}.parquet" for key in sorted(SESSIONS)]
+    return [f"results/extracted/{key}.parquet" for key in sorted(sessions())]
 
 
 def quarantine_files(wildcards=None):
-    return [f"results/quarantine/{key}.jsonl" for key in sorted(SESSIONS)]
+    return [f"results/quarantine/{key}.jsonl" for key in sorted(sessions())]
+
+
+def holdout_list(wildcards=None):
+    """The generated corpus's held-out sessions and wordings (pinned to test), if it is used."""
+    return ["results/samplegen/holdout.json"] if generated_corpus() else []
 
 
 def curated_parquets(wildcards=None):
