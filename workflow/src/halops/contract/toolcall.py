@@ -47,7 +47,7 @@ _CALL_BLOCK = re.compile(
 
 TOOLS_HEADING = "# Tools"
 _TOOLS_INSTRUCTIONS = (
-    "To call a tool, write one block per call:\n"
+    "Call a tool with:\n"
     f"{TOOL_CALL_OPEN}\n"
     '{"name": "<tool>", "arguments": {<arguments as JSON>}}\n'
     f"{TOOL_CALL_CLOSE}"

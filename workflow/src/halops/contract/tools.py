@@ -40,9 +40,7 @@ class ToolSpec:
 
 SHELL_SPEC = ToolSpec(
     name="shell",
-    description=(
-        "Run a command line on the bot host (pipes and lists only where the policy allows)."
-    ),
+    description="Run a command on the bot host.",
     parameters={
         "type": "object",
         "properties": {
@@ -58,7 +56,7 @@ SHELL_SPEC = ToolSpec(
 
 SSH_SPEC = ToolSpec(
     name="ssh",
-    description=("Run a command on an inventory host over SSH."),
+    description="Run a command on an inventory host over SSH.",
     parameters={
         "type": "object",
         "properties": {
@@ -91,9 +89,7 @@ BOOT_DEVICES = ("default", "network", "hd", "optical", "usb", "setup", "safe")
 
 IPMI_SPEC = ToolSpec(
     name="ipmi",
-    description=(
-        "IPMI on a host's BMC (host: the BMC's name); power changes and bootdev_set need approval."
-    ),
+    description="IPMI on a BMC (host: the BMC's name).",
     parameters={
         "type": "object",
         "properties": {
@@ -124,7 +120,7 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 
 HTTP_SPEC = ToolSpec(
     name="http",
-    description=("HTTP request to a lab service; POST, PUT and DELETE need approval."),
+    description="HTTP request to a lab service.",
     parameters={
         "type": "object",
         "properties": {
@@ -147,7 +143,7 @@ HTTP_SPEC = ToolSpec(
 
 SEARCH_RUNBOOKS_SPEC = ToolSpec(
     name="search_runbooks",
-    description=("Search the lab's runbooks and network notes."),
+    description="Search the lab's runbooks.",
     parameters={
         "type": "object",
         "properties": {
