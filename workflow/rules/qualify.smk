@@ -25,9 +25,17 @@ rule plot_qualify:
         sessions="results/qualified/sessions.parquet",
         code=code_inputs("plot_qualify.py"),
     output:
-        tiers=report("results/plots/tiers.png", category="Data", subcategory="Qualify"),
+        tiers=report(
+            "results/plots/tiers.png",
+            caption="../report/tiers.rst",
+            category="Data",
+            subcategory="Qualify",
+        ),
         scores=report(
-            "results/plots/scores.png", category="Data", subcategory="Qualify"
+            "results/plots/scores.png",
+            caption="../report/scores.rst",
+            category="Data",
+            subcategory="Qualify",
         ),
     log:
         "results/logs/plot_qualify.log",
