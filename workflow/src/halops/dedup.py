@@ -75,8 +75,8 @@ def example_text(messages: Sequence[dict[str, Any]]) -> str:
     for message in messages:
         content = str(message.get("content") or "")
         if message.get("role") == "system":
-            # Every example carries the same tool descriptions; they would make unrelated
-            # examples look alike, so only the part that differs (base prompt, skill) counts.
+            # Every example carries one of the same tool lists; they would make unrelated
+            # examples look alike, so only the part before them (base prompt, skill) counts.
             content = content.split(TOOLS_SECTION, 1)[0]
         parts.append(content)
         for call in message.get("tool_calls") or []:

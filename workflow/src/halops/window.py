@@ -19,7 +19,7 @@ is exactly what the train rule tokenizes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -82,10 +82,15 @@ class TokenCounter:
         return len(self.tokenizer(rendered, add_special_tokens=False)["input_ids"])
 
 
+def head_of(messages: Sequence[Message]) -> list[int]:
+    """The system prompt's index, which every piece repeats (none without a system prompt)."""
+    return [0] if messages and messages[0]["role"] == "system" else []
+
+
 def request_turns(messages: Sequence[Message]) -> list[list[int]]:
     """Indices of the messages after the system prompt, grouped by user request."""
     turns: list[list[int]] = []
-    for index in range(1, len(messages)):
+    for index in range(len(head_of(messages)), len(messages)):
         if messages[index]["role"] == "user" or not turns:
             turns.append([])
         turns[-1].append(index)
@@ -117,26 +122,28 @@ def fit_example(
 
 def _pieces(messages: Sequence[Message], counter: TokenCounter, max_tokens: int) -> list[list[int]]:
     """Greedy packing of whole requests into pieces (as message indices, system first)."""
-    fits: Callable[[list[int]], bool] = lambda idx: (  # noqa: E731
-        counter.length([messages[i] for i in idx]) <= max_tokens
-    )
+    head = head_of(messages)
+
+    def fits(indices: list[int]) -> bool:
+        return counter.length([messages[i] for i in indices]) <= max_tokens
+
     pieces: list[list[int]] = []
     current: list[int] = []
     for turn in request_turns(messages):
-        if current and fits([0, *current, *turn]):
+        if current and fits([*head, *current, *turn]):
             current += turn
             continue
         if current:
-            pieces.append([0, *current])
+            pieces.append([*head, *current])
             current = []
-        if fits([0, *turn]):
+        if fits([*head, *turn]):
             current = turn
             continue
-        trimmed = _longest_assistant_prefix(messages, [0, *turn], counter, max_tokens)
+        trimmed = _longest_assistant_prefix(messages, [*head, *turn], counter, max_tokens)
         if trimmed:
             pieces.append(trimmed)
     if current:
-        pieces.append([0, *current])
+        pieces.append([*head, *current])
     return pieces
 
 

@@ -74,12 +74,21 @@ GUEST_NAMES = (
 )
 
 # Combinations that only held-out sessions use: each value is seen in training, never together.
+# Host/service pairs are held out from every service task at once (status, logs, restart), so
+# no training command ever names such a pair.
+HELDOUT_SERVICES = frozenset(
+    {
+        ("pve03", "corosync"),
+        ("nas01", "nfs-server"),
+        ("mon01", "alertmanager"),
+        ("pve02", "pvestatd"),
+        ("pve01", "chrony"),
+    }
+)
 HELDOUT_COMBOS: dict[str, frozenset[tuple[str, ...]]] = {
-    "service_status": frozenset(
-        {("pve03", "corosync"), ("nas01", "nfs-server"), ("mon01", "alertmanager")}
-    ),
-    "service_logs": frozenset({("pve02", "pvestatd"), ("mon01", "grafana-server")}),
-    "restart_service": frozenset({("pve01", "chrony"), ("nas01", "smartd")}),
+    "service_status": HELDOUT_SERVICES,
+    "service_logs": HELDOUT_SERVICES,
+    "restart_service": HELDOUT_SERVICES,
     "disk_usage": frozenset({("pve02", "/var"), ("mon01", "/var/lib/prometheus")}),
     "smart_disk": frozenset({("sde",)}),
     "ipmi_sensors": frozenset({("pve03",)}),
