@@ -83,5 +83,6 @@ def test_code_inputs_follow_imports_transitively() -> None:
     assert "workflow/src/halops/validate.py" in names
     # imported by validate, not by the script
     assert "workflow/src/halops/contract/scrub.py" in names
-    assert "workflow/src/halops/contract/tools.py" in names  # via dedup -> curate.agent_tools
+    # two steps away: validate -> window -> model.template
+    assert "workflow/src/halops/model/template.py" in names
     assert not any("site-packages" in n for n in names)
