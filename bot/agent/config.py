@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from bot.schema_check import check_against_schema
+from halops.contract.prompts import SYSTEM_PROMPT
 
 SCHEMA_PATH = Path(__file__).with_name("agent.schema.yaml")
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +39,8 @@ class AgentConfig:
         paths = {key: root / data[key] for key in ("audit_db", "inventory", "policy")}
         retrieval = {**data["retrieval"], "db_dir": root / data["retrieval"]["db_dir"]}
         rest = {k: v for k, v in data.items() if k not in paths and k != "retrieval"}
-        return cls(**rest, **paths, retrieval=retrieval)
+        # The system prompt is not configurable: it is the one the model was trained with.
+        return cls(**rest, **paths, retrieval=retrieval, base_prompt=SYSTEM_PROMPT)
 
 
 def load_agent_config(path: Path = DEFAULT_AGENT_CONFIG) -> AgentConfig:

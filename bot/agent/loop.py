@@ -31,7 +31,7 @@ from bot.agent.ratelimit import SlidingWindowLimiter
 from bot.safety.audit import AuditLog
 from bot.safety.policy import CommandPolicy, Verdict
 from bot.tools.base import ToolExecutor, ToolResult
-from halops.contract.prompts import skill_system_prompt
+from halops.contract.prompts import SYSTEM_PROMPT, skill_system_prompt
 from halops.contract.scrub import scrub_text
 from halops.contract.toolcall import (
     ParsedReply,
@@ -103,7 +103,7 @@ class AgentDeps:
     confirmer: Confirmer = field(default_factory=DenyAll)
     audit: AuditLog | None = None
     retriever: Retriever | None = None
-    base_prompt: str = "You are HAL, an operations assistant for a small infrastructure lab."
+    base_prompt: str = SYSTEM_PROMPT  # what the model was trained with (halops.contract)
     caps: AgentCaps = field(default_factory=AgentCaps)
 
 

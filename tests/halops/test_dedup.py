@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from halops.dedup import NearDupParams, deduplicate, exact_key, shingles
+import pytest
+
+from halops.dedup import NearDupParams, deduplicate, exact_key, example_text, shingles
 
 PARAMS = NearDupParams(threshold=0.8, num_perm=128, shingle_size=3)
 
@@ -75,3 +77,15 @@ def test_distinct_short_examples_are_kept() -> None:
 def test_shingles_of_short_text_are_one_shingle() -> None:
     assert shingles("a b", 3) == {b"a b"}
     assert shingles("a b c d", 3) == {b"a b c", b"b c d"}
+
+
+@pytest.mark.parametrize("with_local", [True, False])
+def test_the_tools_section_does_not_count_towards_similarity(with_local: bool) -> None:
+    """Every example carries one of two tool lists (with or without search_runbooks); only what
+    precedes it in the system prompt is compared."""
+    from halops.contract.tools import agent_tools_prompt
+
+    system = {"role": "system", "content": f"Base prompt.\n\n{agent_tools_prompt(with_local)}"}
+    request = {"role": "user", "content": "is pveproxy running on pve01?"}
+    text = example_text([system, request])
+    assert text == "base prompt. is pveproxy running on pve01?"

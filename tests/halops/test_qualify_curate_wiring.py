@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from halops.contract.prompts import SYSTEM_PROMPT
 from halops.curate.config import CurateConfig
 from halops.domain import domain_config
 from halops.plots import plot_scores, plot_tiers
@@ -58,7 +59,7 @@ def test_config_objects_take_every_key() -> None:
     assert (qualify.tier_a, qualify.tier_b) == (CONFIG["qualify"]["tiers"]["A"], 0.5)
     assert qualify.correction_phrases == tuple(CONFIG["qualify"]["correction_phrases"])
     curate = CurateConfig.from_dict(CONFIG["curate"])
-    assert curate.system_prompt == CONFIG["curate"]["system_prompt"]
+    assert curate.system_prompt == SYSTEM_PROMPT and "system_prompt" not in CONFIG["curate"]
     assert curate.tiers["multi_turn"] == ("A",)
     assert curate.multi_turn.max_tokens == CONFIG["curate"]["multi_turn"]["max_tokens"]
     assert curate.subagents.skip_agent_prefixes == ("acompact",)

@@ -318,3 +318,72 @@ def test_rescan_names_the_line_of_a_text_file(tmp_path: Path) -> None:
     card.write_text(f"# card\n\nall fine\nsee https://bk:{SECRETS['url']}@nas01/\n")
     with pytest.raises(SecretLeakError, match=r"data_card\.md:4: secret \(url-credentials\)"):
         rescan([card])
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    """SmolLM2's own tokenizer and chat template, read from the embedded GGUF."""
+    transformers = pytest.importorskip("transformers")
+    from halops.model.base import embedded_gguf_path
+
+    try:
+        gguf = embedded_gguf_path()
+    except ValueError as exc:
+        pytest.skip(str(exc))
+    return transformers.AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+
+
+def test_examples_are_fitted_to_the_window_and_counted(
+    inputs: dict, tmp_path: Path, tokenizer
+) -> None:
+    from halops.validate import Window
+    from halops.window import TokenCounter
+
+    out = tmp_path / "final"
+    limit = 200  # the planted examples run ~150-250 tokens: some fit, some must be trimmed
+    card = validate_and_split(**inputs, cfg=CFG, out_dir=out, window=Window(tokenizer, limit))
+    counter = TokenCounter(tokenizer)
+    lengths = []
+    for split in ("train", "val", "test"):
+        for line in (out / f"{split}.jsonl").read_text().splitlines():
+            messages = json.loads(line)["messages"]
+            lengths.append(counter.length(messages))
+            assert messages[0]["role"] == "user"
+            assert any(m["role"] == "assistant" for m in messages)
+    assert max(lengths) <= limit
+    window = card.window
+    assert window["max_tokens"] == limit and window["truncated_assistant_messages"] == 0
+    assert sum(window["examples"].values()) == card.n_input_examples
+    assert window["examples"]["fit"] < card.n_input_examples
+    assert card.token_counter == "the model's tokenizer"
+    assert card.token_stats["train"].max <= limit
+    text = (out / "data_card.md").read_text()
+    assert f"Every example fits {limit} tokens" in text and "## Held-out test content" in text
+
+
+def test_held_out_sessions_are_pinned_to_test_and_listed(inputs: dict, tmp_path: Path) -> None:
+    holdout = tmp_path / "holdout.json"
+    wordings = {"uptime_load": ["When did {host} last reboot?"]}
+    combos = {"service_status": ["pve03 corosync"]}
+    holdout.write_text(
+        json.dumps({"sessions": ["s1", "s7"], "wordings": wordings, "combinations": combos})
+    )
+    out = tmp_path / "final"
+    card = validate_and_split(**inputs, cfg=CFG, out_dir=out, holdout_path=holdout)
+    test = {json.loads(line)["metadata"]["session_id"] for line in (out / "test.jsonl").open()}
+    assert {"s1", "s7"} <= test
+    assert card.heldout["sessions"] == 2 and card.heldout["test_examples"] >= 2
+    text = (out / "data_card.md").read_text()
+    assert "2 generated sessions are pinned to the test split" in text
+    assert "- uptime_load: “When did {host} last reboot?”" in text
+    assert "- service_status: pve03 corosync" in text
+
+
+def test_tool_call_turns_are_counted_per_split(inputs: dict, tmp_path: Path) -> None:
+    card = validate_and_split(**inputs, cfg=CFG, out_dir=tmp_path / "final")
+    total = 0
+    for split in ("train", "val", "test"):
+        for line in (tmp_path / "final" / f"{split}.jsonl").open():
+            messages = json.loads(line)["messages"]
+            total += sum(1 for m in messages if m["role"] == "assistant" and m.get("tool_calls"))
+    assert sum(card.tool_call_turns.values()) == total > 0

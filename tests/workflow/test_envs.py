@@ -86,4 +86,6 @@ def test_code_inputs_follow_imports_transitively() -> None:
     assert "workflow/src/halops/contract/scrub/__init__.py" in names
     assert "workflow/src/halops/contract/scrub/commands.py" in names  # a package's modules too
     assert "workflow/src/halops/contract/tools.py" in names  # via dedup -> curate.agent_tools
+    # two steps away: validate -> window -> model.template
+    assert "workflow/src/halops/model/template.py" in names
     assert not any("site-packages" in n for n in names)

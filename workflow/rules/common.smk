@@ -1,4 +1,5 @@
 # Helpers shared by the rules: config validation, session discovery, input functions.
+import functools
 import os
 from pathlib import Path
 
@@ -21,16 +22,36 @@ validate(config, schema="../schemas/config.schema.yaml")
 
 STRATEGIES = ["multi_turn", "single_turn", "skills", "subagents"]
 
-# Discovery reads directory listings (and one line of each flat agent file), so it stays cheap
-# enough to run on every DAG build, even for a large ~/.claude/projects. A folder without
-# sessions stops here, before any job, with the reason and the fix.
 SESSIONS_DIR = Path(config["sessions_dir"]).expanduser()
-try:
-    SHARDS = sessions_by_shard(
-        find_sessions_or_explain(SESSIONS_DIR), config["extract"]["shards"]
-    )
-except SessionsDirError as error:
-    raise WorkflowError(str(error)) from None
+
+
+def generated_corpus():
+    """True when sessions_dir is the sample lab corpus that the samplegen checkpoint writes."""
+    return SESSIONS_DIR == Path(config["samplegen"]["sessions_dir"]).expanduser()
+
+
+@functools.cache
+def shards_of(sessions_dir, count):
+    """Session refs by hash shard. Discovery reads directory listings (and one line of each
+    flat agent file), so it stays cheap enough for every DAG build, even for a large
+    ~/.claude/projects. A folder without sessions stops the run with the reason and the fix."""
+    try:
+        return sessions_by_shard(find_sessions_or_explain(Path(sessions_dir)), count)
+    except SessionsDirError as error:
+        raise WorkflowError(str(error)) from None
+
+
+def shards():
+    """The non-empty shards; for the generated corpus only once samplegen has written it
+    (until then `get()` tells Snakemake to run the checkpoint first)."""
+    if generated_corpus():
+        checkpoints.samplegen.get()
+    return shards_of(str(SESSIONS_DIR), config["extract"]["shards"])
+
+
+# Your own folder is checked now, before any job runs; the generated one does not exist yet.
+if not generated_corpus():
+    shards()
 
 
 wildcard_constraints:
@@ -51,7 +72,7 @@ def shard_files(wildcards):
     """Every transcript file of the shard's sessions: a new or changed one reruns the shard."""
     return [
         str(path)
-        for ref in SHARDS[wildcards.shard]
+        for ref in shards()[wildcards.shard]
         for path in (ref.main_path, *ref.subagent_paths)
     ]
 
@@ -65,20 +86,20 @@ def shard_sessions(wildcards):
             str(ref.main_path),
             [str(p) for p in ref.subagent_paths],
         ]
-        for ref in SHARDS[wildcards.shard]
+        for ref in shards()[wildcards.shard]
     ]
 
 
 def extracted_parquets(wildcards=None):
-    return [f"results/extracted/shard-{shard}.parquet" for shard in SHARDS]
+    return [f"results/extracted/shard-{shard}.parquet" for shard in shards()]
 
 
 def quarantine_files(wildcards=None):
-    return [f"results/quarantine/shard-{shard}.jsonl" for shard in SHARDS]
+    return [f"results/quarantine/shard-{shard}.jsonl" for shard in shards()]
 
 
 def qualified_shards(wildcards=None):
-    return [f"results/qualified/shard-{shard}.parquet" for shard in SHARDS]
+    return [f"results/qualified/shard-{shard}.parquet" for shard in shards()]
 
 
 def inventory_file(wildcards=None):
@@ -92,6 +113,11 @@ def curation_feeds():
     return {
         strategy: list(tiers) for strategy, tiers in config["curate"]["tiers"].items()
     }
+
+
+def holdout_list(wildcards=None):
+    """The generated corpus's held-out sessions and wordings (pinned to test), if it is used."""
+    return ["results/samplegen/holdout.json"] if generated_corpus() else []
 
 
 def curated_parquets(wildcards=None):

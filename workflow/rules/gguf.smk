@@ -1,18 +1,14 @@
 # gguf: llama.cpp's convert_hf_to_gguf.py (from the installed llama-cpp-python's sdist), then
-# quantization to each configured type, plus the model card and an Ollama Modelfile.
+# quantization to each configured type, plus an Ollama Modelfile with the trained system prompt.
+# model_card: written after the eval rule, so the card carries the measured scores.
 
 
 rule gguf:
     input:
         merged="results/model/merged",
-        adapter="results/model/adapter",
-        train="results/final/train.jsonl",
-        val="results/final/val.jsonl",
-        data_card="results/final/data_card.json",
         code=code_inputs("export_gguf.py"),
     output:
         ggufs=expand("results/model/model.{quant}.gguf", quant=model_quant_types()),
-        card="results/model/MODEL_CARD.md",
         modelfile="results/model/Modelfile",
     log:
         "results/logs/gguf.log",
@@ -28,3 +24,27 @@ rule gguf:
         converter_cache=config["model"]["converter_cache"],
     script:
         "../scripts/export_gguf.py"
+
+
+rule model_card:
+    input:
+        merged="results/model/merged",
+        adapter="results/model/adapter",
+        ggufs=expand("results/model/model.{quant}.gguf", quant=model_quant_types()),
+        train="results/final/train.jsonl",
+        val="results/final/val.jsonl",
+        data_card="results/final/data_card.json",
+        scores="results/eval/scores.parquet",
+        code=code_inputs("model_card.py"),
+    output:
+        card=report(
+            "results/model/MODEL_CARD.md",
+            caption="../report/model_card.rst",
+            category="Model",
+        ),
+    log:
+        "results/logs/model_card.log",
+    conda:
+        "../../envs/model_card.yaml"
+    script:
+        "../scripts/model_card.py"

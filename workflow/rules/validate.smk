@@ -1,4 +1,6 @@
-# validate: scrub credentials, remove duplicates, split by session, re-scan (fail closed).
+# validate: scrub credentials, fit examples into the training window (the base model's
+# tokenizer, the profile's max_length), remove duplicates, split by session (held-out sessions
+# of the generated corpus pinned to test), re-scan (fail closed).
 
 
 rule validate_split:
@@ -6,6 +8,8 @@ rule validate_split:
         curated=curated_parquets,
         quarantine=quarantine_files,
         qualified="results/qualified/sessions.parquet",
+        base="results/model/base",
+        holdout=holdout_list,
         code=code_inputs("validate_split.py"),
     output:
         train_jsonl="results/final/train.jsonl",
@@ -16,7 +20,10 @@ rule validate_split:
         test="results/final/test.parquet",
         card="results/final/data_card.json",
         card_md=report(
-            "results/final/data_card.md", category="Data", subcategory="Splits"
+            "results/final/data_card.md",
+            caption="../report/data_card.rst",
+            category="Data",
+            subcategory="Splits",
         ),
     log:
         "results/logs/validate_split.log",
@@ -28,6 +35,7 @@ rule validate_split:
         **cluster_resources("validate_split"),
     params:
         cfg=config["validate"],
+        max_tokens=model_profile()["train"]["max_length"],
     script:
         "../scripts/validate_split.py"
 
@@ -38,7 +46,10 @@ rule plot_examples:
         code=code_inputs("plot_examples.py"),
     output:
         examples=report(
-            "results/plots/examples.png", category="Data", subcategory="Splits"
+            "results/plots/examples.png",
+            caption="../report/examples.rst",
+            category="Data",
+            subcategory="Splits",
         ),
     log:
         "results/logs/plot_examples.log",

@@ -2,6 +2,14 @@
 
 import _halops_path  # noqa: F401
 
+import os
+
+# Idle OpenMP threads sleep instead of spinning. Spinning wins a little on an idle machine, but
+# whenever the cores are shared (other jobs, other users) a spinning thread burns the time its
+# partner needs: measured here at 2 threads, 6x the CPU time per step (bench_train.py).
+# Must be set before torch loads its OpenMP runtime.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import logging
 from pathlib import Path
 

@@ -23,6 +23,7 @@ from bot.tools.http import HTTP_SPEC
 from bot.tools.ipmi import IPMI_SPEC
 from bot.tools.shell import SHELL_SPEC, ShellExecutor
 from bot.tools.ssh import SSH_SPEC
+from halops.contract.prompts import SYSTEM_PROMPT
 from tests.conftest import REPO
 from tests.fakes import ScriptedModel, call
 
@@ -277,7 +278,7 @@ def test_retrieved_runbooks_go_into_the_system_prompt_in_the_skills_layout() -> 
     agent.run("replace a disk")
     system = model.seen[0][0]["content"]
     assert "# Reference documents" in system and "## Disk replacement > Steps" in system
-    assert "<tools>" in system and '"name": "ssh"' in system
+    assert "<tools>" in system and "\nssh(host, command) - " in system
 
 
 @pytest.mark.parametrize(
@@ -292,10 +293,9 @@ def test_run_tool_takes_shell_syntax_from_the_policys_parse(command: str, compou
     assert tool.compound == [compound] and tool.calls == [{"command": command}]
 
 
-def test_agent_config_validates_and_matches_the_training_prompt() -> None:
+def test_agent_config_validates_and_uses_the_training_prompt() -> None:
     cfg = load_agent_config(REPO / "config" / "agent.yaml")
-    pipeline = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    assert cfg.base_prompt == pipeline["curate"]["system_prompt"]
+    assert cfg.base_prompt == SYSTEM_PROMPT
     assert cfg.caps["max_iterations"] == 10 and cfg.caps["max_commands"] == 30
 
 

@@ -12,8 +12,10 @@ from halops.contract.toolcall import (
     format_tool_call,
     parse_tool_calls,
     render_messages_for_training,
+    tool_signature,
     tools_system_prompt,
 )
+from halops.contract.tools import AGENT_TOOL_SPECS, agent_tools_openai
 
 RUN_COMMAND = {
     "type": "function",
@@ -98,8 +100,8 @@ def test_tool_call_without_prose_renders_only_blocks() -> None:
 def test_tools_prompt_joins_existing_system_message() -> None:
     rendered = render_messages_for_training(conversation(), tools=[RUN_COMMAND])
     system = rendered[0]["content"]
-    assert system.startswith("You are HAL.\n\n# Tools")
-    assert json.dumps(RUN_COMMAND) in system
+    assert system.startswith("You are HAL.\n\n# Tools\n<tools>\n")
+    assert "\nrun_command(host, command) - Run a shell command on a lab host.\n</tools>" in system
     assert len(rendered) == 5
 
 
@@ -157,3 +159,56 @@ def test_good_calls_survive_a_bad_neighbour() -> None:
 def test_double_encoded_arguments_are_accepted() -> None:
     text = '<tool_call>\n{"name": "f", "arguments": "{\\"host\\": \\"pve01\\"}"}\n</tool_call>'
     assert parse_tool_calls(text).calls == [ToolCall("f", {"host": "pve01"}, "call_0")]
+
+
+@pytest.mark.parametrize(
+    ("parameters", "signature"),
+    [
+        ({}, "f() - Does f."),
+        ({"properties": {"a": {"type": "string"}}, "required": ["a"]}, "f(a) - Does f."),
+        ({"properties": {"a": {"type": "string"}}}, "f(a?) - Does f."),
+        ({"properties": {"n": {"type": "integer"}}, "required": ["n"]}, "f(n: integer) - Does f."),
+        ({"properties": {"b": {"type": "boolean"}}}, "f(b?: boolean) - Does f."),
+        ({"properties": {"h": {"type": "object"}}}, "f(h?: object) - Does f."),
+        (
+            {"properties": {"m": {"type": "string", "enum": ["GET", "PUT"], "default": "GET"}}},
+            "f(m?) - Does f. m: GET|PUT (default GET).",
+        ),
+        (
+            {"properties": {"k": {"type": "integer", "enum": [1, 2]}}, "required": ["k"]},
+            "f(k) - Does f. k: 1|2.",
+        ),
+    ],
+)
+def test_tool_signature_for_every_kind_of_parameter(parameters: dict, signature: str) -> None:
+    assert tool_signature({"name": "f", "description": "Does f.", "parameters": parameters}) == (
+        signature
+    )
+
+
+def test_tool_signature_without_description_has_no_dash() -> None:
+    assert tool_signature({"name": "g", "parameters": {}}) == "g()"
+
+
+@pytest.mark.parametrize("spec", AGENT_TOOL_SPECS, ids=lambda s: s.name)
+def test_every_agent_tool_is_one_line_naming_each_argument_and_allowed_value(spec) -> None:
+    prompt = tools_system_prompt([spec.to_openai()])
+    lines = prompt.splitlines()
+    line = lines[lines.index("<tools>") + 1]
+    assert line.startswith(f"{spec.name}(") and lines[lines.index("<tools>") + 2] == "</tools>"
+    for name, schema in spec.parameters["properties"].items():
+        required = name in spec.parameters.get("required", [])
+        assert (f"{name}," in line or f"{name})" in line) == required, name
+        assert (f"{name}?" in line) != required, name
+        for value in schema.get("enum", []):
+            assert value in line, (name, value)
+
+
+def test_tools_prompt_keeps_the_hermes_tags_and_call_example() -> None:
+    prompt = tools_system_prompt(agent_tools_openai())
+    assert prompt.startswith("# Tools\n<tools>\n") and "\n</tools>\n" in prompt
+    example = prompt.split("</tools>\n", 1)[1]
+    assert "<tool_call>\n" in example and example.endswith("\n</tool_call>")
+    assert [line.split("(")[0] for line in prompt.splitlines()[2:7]] == sorted(
+        spec.name for spec in AGENT_TOOL_SPECS
+    )

@@ -50,6 +50,18 @@ DROP = frozenset({"Skill", "TodoWrite"})
             ("ipmi", {"host": "bmc-pve03", "action": "bootdev_set", "bootdev": "network"}),
         ),
         (
+            "ipmitool -I lanplus -H bmc-pve03 -U admin -E chassis bootparam get 5",
+            ("ipmi", {"host": "bmc-pve03", "action": "bootdev_get"}),
+        ),
+        (
+            "ipmitool -I lanplus -H bmc-pve01 -U admin -E sensor",
+            ("ipmi", {"host": "bmc-pve01", "action": "sensors"}),
+        ),
+        (
+            "ipmitool -H bmc-pve03 -U a -P b chassis bootparam get 4",
+            ("shell", {"command": "ipmitool -H bmc-pve03 -U a -P b chassis bootparam get 4"}),
+        ),
+        (
             "ipmitool -H bmc-pve03 -U a -P b sel list",
             ("shell", {"command": "ipmitool -H bmc-pve03 -U a -P b sel list"}),
         ),
@@ -136,11 +148,13 @@ def test_examples_with_calls_the_agent_lacks_are_dropped_and_others_carry_the_to
     assert make_example("single_turn", session, span, bad, cfg) is None
     example = make_example("single_turn", session, span, good, cfg)
     system = json.loads(example["messages"])[0]["content"]
-    assert system == "SYS\n\n" + agent_tools_prompt()
+    # No runbook passages in the prompt, so no search_runbooks: as the agent without retrieval.
+    assert system == "SYS\n\n" + agent_tools_prompt(with_local=False)
 
 
 def test_training_system_prompt_is_the_agents_own() -> None:
-    """What the model is trained with is byte for byte what the agent sends (no retrieval)."""
+    """What the model is trained with is byte for byte what the agent sends: without retrieval
+    (the transports only) and with it (passages and search_runbooks, as skills examples)."""
 
     class Deps:
         base_prompt = "SYS"
@@ -153,3 +167,39 @@ def test_training_system_prompt_is_the_agents_own() -> None:
 
     agent = Agent(Deps())  # type: ignore[arg-type]
     assert agent.system_message("q")["content"] == "SYS\n\n" + agent_tools_prompt()
+
+
+def agent_with(tools: tuple, retriever=None):
+    from halops.contract.tools import AGENT_TOOL_SPECS
+
+    class Deps:
+        base_prompt = "SYS"
+
+        def __init__(self) -> None:
+            self.retriever = retriever
+            self.tools = {
+                spec.name: type("T", (), {"spec": spec})()
+                for spec in AGENT_TOOL_SPECS
+                if spec.name in tools
+            }
+
+    return Agent(Deps())  # type: ignore[arg-type]
+
+
+def test_curated_prompts_equal_the_agents_with_and_without_retrieval() -> None:
+    from halops.contract.prompts import skill_system_prompt
+
+    session = Session("s", "p", "A", [])
+    span = [{"source": "f:1", "seq": 0}, {"source": "f:3", "seq": 2}]
+    messages = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]
+    cfg = CurateConfig(system_prompt="SYS")
+    plain = json.loads(make_example("single_turn", session, span, messages, cfg)["messages"])
+    transports = ("shell", "ssh", "ipmi", "http")
+    assert plain[0]["content"] == agent_with(transports).system_message("q")["content"]
+    docs = [("Disk replacement", "1. zpool offline tank sdc")]
+    system = skill_system_prompt("SYS", docs)
+    skill = make_example("skills", session, span, messages, cfg, system, skill="x")
+    with_docs = json.loads(skill["messages"])[0]["content"]
+    agent = agent_with((*transports, "search_runbooks"), retriever=lambda request: docs)
+    assert with_docs == agent.system_message("q")["content"]
+    assert "search_runbooks(" in with_docs and "search_runbooks(" not in plain[0]["content"]

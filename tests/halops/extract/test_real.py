@@ -14,7 +14,7 @@ import pytest
 from halops.extract.session import extract_session
 from halops.extract.sessions import find_sessions
 
-# <repo>/../shared/sessions/projects; this file is <repo>/tests/halops/transcripts/...
+# <repo>/../shared/sessions/projects; this file is <repo>/tests/halops/extract/...
 SHARED_SESSIONS = Path(__file__).resolve().parents[4] / "shared" / "sessions" / "projects"
 REAL_FILES = sorted(SHARED_SESSIONS.rglob("*.jsonl")) if SHARED_SESSIONS.is_dir() else []
 needs_real = pytest.mark.skipif(not REAL_FILES, reason=f"no transcripts at {SHARED_SESSIONS}")

@@ -19,8 +19,10 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("trl")
 pytest.importorskip("peft")
 
+from halops.contract.prompts import SYSTEM_PROMPT  # noqa: E402
+from halops.model.card import LIMITS, CardInputs, write_model_card  # noqa: E402
 from halops.model.check import CheckConfig, ModelCheckError, check_gguf  # noqa: E402
-from halops.model.gguf import ExportInputs, export_gguf  # noqa: E402
+from halops.model.gguf import export_gguf  # noqa: E402
 from halops.model.merge import merge_adapter  # noqa: E402
 from halops.model.train import (  # noqa: E402
     FINGERPRINT,
@@ -131,24 +133,29 @@ def test_merge_export_and_llama_cpp_answer_with_stop(
     merge_adapter(smollm2_base_dir, paths.adapter_dir, merged)
     assert (merged / "model.safetensors").is_file() and (merged / "chat_template.jinja").is_file()
 
-    inputs = ExportInputs(
-        merged_dir=merged,
-        train_summary=paths.adapter_dir / SUMMARY,
-        data_card=model_data / "data_card.json",
-        hashed={"train.jsonl": model_data / "train.jsonl"},
-    )
     out = tmp_path / "model"
-    ggufs = export_gguf(inputs, out, ["Q4_K_M"], CONVERTER_CACHE)
+    ggufs = export_gguf(merged, out, ["Q4_K_M"], CONVERTER_CACHE)
     gguf = ggufs["Q4_K_M"]
     assert gguf == out / "model.Q4_K_M.gguf" and 50e6 < gguf.stat().st_size < 200e6
     assert not list(out.glob("*.f16.gguf")) and not list(out.glob(".convert-*"))
 
-    card = (out / "MODEL_CARD.md").read_text()
-    assert "embedded:smollm2-135m" in card and f"{summary['final_eval_loss']:.4f}" in card
-    assert "`train.jsonl`: `" in card and "`model.Q4_K_M.gguf`: `" in card
     modelfile = (out / "Modelfile").read_text()
     assert modelfile.startswith("FROM ./model.Q4_K_M.gguf\n")
     assert 'PARAMETER stop "<|im_end|>"' in modelfile and "<|im_start|>{{ $m.Role }}" in modelfile
+    assert f'SYSTEM """{SYSTEM_PROMPT}\n\n# Tools\n<tools>\n' in modelfile
+
+    inputs = CardInputs(
+        merged_dir=merged,
+        train_summary=paths.adapter_dir / SUMMARY,
+        data_card=model_data / "data_card.json",
+        ggufs=[gguf],
+        eval_scores=None,
+        hashed={"train.jsonl": model_data / "train.jsonl"},
+    )
+    card = write_model_card(inputs, out / "MODEL_CARD.md")
+    assert "embedded:smollm2-135m" in card and f"{summary['final_eval_loss']:.4f}" in card
+    assert "`train.jsonl`: `" in card and "`model.Q4_K_M.gguf`: `" in card
+    assert LIMITS in card and "Not evaluated yet" in card
 
     record = check_gguf(gguf, model_data / "val.jsonl", CheckConfig(max_tokens=256, n_threads=2))
     assert record["finish_reason"] == "stop"

@@ -100,3 +100,34 @@ def test_modelfile_for_a_template_ollama_must_map_itself() -> None:
     assert stop_tokens(facts) == ["</s>"]
     text = ollama_modelfile("model.Q4_K_M.gguf", facts)
     assert 'TEMPLATE """' not in text and 'PARAMETER stop "</s>"' in text
+
+
+def test_default_profile_is_cpu_and_trains_for_real() -> None:
+    """The README's first command trains with `cpu`: several epochs, no step cap, a window the
+    validate stage fits examples into, and the speed settings the budget relies on."""
+    assert MODEL["profile"] == "cpu"
+    cfg = TrainConfig.from_dict(MODEL["profiles"]["cpu"]["train"])
+    assert cfg.num_train_epochs >= 2 and cfg.max_steps == -1
+    assert cfg.packing and not cfg.gradient_checkpointing and not cfg.qlora
+    assert 0 < cfg.lora_layers < 30 and cfg.dtype == "auto"
+    assert cfg.per_device_train_batch_size == 1  # padding-free packing joins a batch into one row
+    smoke = TrainConfig.from_dict(MODEL["profiles"]["cpu-smoke"]["train"])
+    assert 0 < smoke.max_steps <= 10  # CI keeps its quick profile
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("lora_layers", -1, "minimum"),
+        ("num_train_epochs", 0, "exclusiveMinimum"),
+        ("dtype", "int8", "enum"),
+        ("max_length", 8, "minimum"),
+        ("packing", "yes", "type"),
+    ],
+)
+def test_schema_refuses_a_bad_cpu_profile(key: str, value: object, message: str) -> None:
+    bad = yaml.safe_load(yaml.safe_dump(MODEL))
+    bad["profiles"]["cpu"]["train"][key] = value
+    with pytest.raises(jsonschema.ValidationError) as error:
+        jsonschema.validate(bad, SCHEMA["model"])
+    assert error.value.validator == message

@@ -121,13 +121,29 @@ def test_non_prefix_preserving_template_is_refused() -> None:
         assistant_char_spans(PrefixBreakingTokenizer(), messages)
 
 
-def test_truncation_that_leaves_no_answer_drops_the_example(
+def test_an_over_long_conversation_is_refused_never_cut(
     smollm2_tokenizer: Any, model_data: Path
 ) -> None:
     messages = tool_conversation(model_data)
-    assert tokenize_conversation(smollm2_tokenizer, messages, max_length=20) is None
-    cut = tokenize_conversation(smollm2_tokenizer, messages, max_length=60)
-    assert cut is not None and len(cut.input_ids) == 60
+    whole = tokenize_conversation(smollm2_tokenizer, messages, max_length=4096)
+    assert whole is not None
+    fits = tokenize_conversation(smollm2_tokenizer, messages, max_length=len(whole.input_ids))
+    assert fits == whole
+    with pytest.raises(ValueError, match=r"exceed max_length"):
+        tokenize_conversation(smollm2_tokenizer, messages, max_length=len(whole.input_ids) - 1)
+
+
+def test_build_dataset_skips_over_long_examples(
+    smollm2_tokenizer: Any, model_data: Path, tmp_path: Path
+) -> None:
+    lengths = [
+        len(tokenize_conversation(smollm2_tokenizer, m, 4096).input_ids)
+        for m in load_conversations(model_data / "train.jsonl")
+    ]
+    limit = sorted(lengths)[len(lengths) // 2]
+    dataset = build_dataset(smollm2_tokenizer, model_data / "train.jsonl", max_length=limit)
+    assert len(dataset) == sum(n <= limit for n in lengths)
+    assert max(len(ids) for ids in dataset["input_ids"]) <= limit
 
 
 def test_build_dataset_feeds_trl_collator_unchanged(

@@ -66,6 +66,14 @@ class DataCard:
     qualified: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    # How token counts were made: "the model's tokenizer" when the stage had it.
+    token_counter: str = "characters / 4"
+    # halops.window.WindowStats of fitting examples into the training window ({} if not fitted).
+    window: dict[str, Any] = field(default_factory=dict)
+    # Held-out sessions pinned to test and the wordings/combinations only they use ({}: none).
+    heldout: dict[str, Any] = field(default_factory=dict)
+    # Assistant messages with tool calls per split (the held-out next-call turns are test's).
+    tool_call_turns: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -87,6 +95,8 @@ class DataCard:
             _md_tiers(self),
             _md_strategy_table(self),
             _md_tokens(self),
+            _md_window(self),
+            _md_heldout(self),
             _md_removed(self),
             _md_quarantine(self),
             _md_numbers(self),
@@ -155,8 +165,72 @@ def _md_tokens(card: DataCard) -> str:
         (name, s.n, s.total, s.min, s.mean, s.p50, s.p95, s.max)
         for name, s in card.token_stats.items()
     ]
-    note = f"Approximate tokens per example (characters / {CHARS_PER_TOKEN})."
+    note = f"Tokens per example, counted with {card.token_counter} (rendered chat template)."
+    if card.token_counter.startswith("characters"):
+        note = f"Approximate tokens per example (characters / {CHARS_PER_TOKEN})."
+    turns = ", ".join(f"{name} {n}" for name, n in card.tool_call_turns.items())
+    if turns:
+        note += f" Assistant messages with tool calls: {turns}."
     return f"## Token statistics\n\n{note}\n\n" + _table(header, rows)
+
+
+def _md_window(card: DataCard) -> str:
+    """How examples were fitted into the training window (halops.window)."""
+    w = card.window
+    if not w:
+        return "## Training window\n\nExamples were not fitted to a window (no tokenizer given)."
+    examples = w["examples"]
+    rows = [
+        ("fit whole", examples["fit"]),
+        (f"split at request boundaries (into {w['pieces_from_splits']} pieces)", examples["split"]),
+        ("trimmed after their last assistant message that fits", examples["trimmed"]),
+        ("dropped (first assistant message does not fit)", examples["dropped"]),
+    ]
+    lost = w["assistant_tokens_dropped"]
+    share = lost / w["assistant_tokens"] if w["assistant_tokens"] else 0.0
+    return "\n".join(
+        [
+            "## Training window",
+            "",
+            f"Every example fits {w['max_tokens']} tokens of the model's tokenizer; nothing is cut "
+            "inside an assistant message (truncated assistant messages: "
+            f"{w['truncated_assistant_messages']}).",
+            "",
+            _table(["curated examples", "count"], rows),
+            "",
+            f"Assistant messages dropped: {w['assistant_messages_dropped']} of "
+            f"{w['assistant_messages']}; assistant tokens dropped: {lost} of "
+            f"{w['assistant_tokens']} ({share:.1%}).",
+        ]
+    )
+
+
+def _md_heldout(card: DataCard) -> str:
+    """Which wordings and combinations only the test split has (generated corpus only)."""
+    h = card.heldout
+    if not h:
+        return "## Held-out test content\n\nNo sessions were pinned to the test split."
+    wordings = [
+        f"- {task}: " + "; ".join(f"“{w}”" for w in ws) for task, ws in h["wordings"].items()
+    ]
+    combos = [f"- {task}: " + ", ".join(cs) for task, cs in h["combinations"].items()]
+    return "\n".join(
+        [
+            "## Held-out test content",
+            "",
+            f"{h['sessions']} generated sessions are pinned to the test split "
+            f"({h['test_examples']} test examples). Only they use these request wordings and "
+            "parameter combinations, so train and validation never contain them:",
+            "",
+            "Wordings (per task):",
+            "",
+            *wordings,
+            "",
+            "Combinations (per task; each value alone does occur in training):",
+            "",
+            *combos,
+        ]
+    )
 
 
 def _md_removed(card: DataCard) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 from datasketch import MinHash, MinHashLSH
 
-from halops.contract.tools import agent_tools_prompt
+from halops.contract.toolcall import TOOLS_HEADING
 
 _WHITESPACE = re.compile(r"\s+")
 # Fixed so that two runs (and two machines) build the same permutations: dedup is deterministic.
@@ -66,7 +66,7 @@ def exact_key(messages: Sequence[dict[str, Any]]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-TOOLS_SUFFIX = "\n\n" + agent_tools_prompt()
+TOOLS_SECTION = "\n\n" + TOOLS_HEADING + "\n"
 
 
 def example_text(messages: Sequence[dict[str, Any]]) -> str:
@@ -75,9 +75,9 @@ def example_text(messages: Sequence[dict[str, Any]]) -> str:
     for message in messages:
         content = str(message.get("content") or "")
         if message.get("role") == "system":
-            # Every example carries the same tool descriptions; they would make unrelated
-            # examples look alike, so only the part that differs (base prompt, skill) counts.
-            content = content.removesuffix(TOOLS_SUFFIX)
+            # Every example carries one of the same tool lists; they would make unrelated
+            # examples look alike, so only the part before them (base prompt, skill) counts.
+            content = content.split(TOOLS_SECTION, 1)[0]
         parts.append(content)
         for call in message.get("tool_calls") or []:
             function = call.get("function", {})

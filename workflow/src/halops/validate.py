@@ -1,8 +1,11 @@
 """Validate and split: curated examples → scrubbed, de-duplicated, session-split final dataset.
 
 Order matters: scrub first (so duplicates that differ only by a secret collapse, and nothing
-downstream ever holds a secret), then dedupe, then split, then write, then re-read every written
-file from disk and scan it again. The re-scan is the guarantee: if any secret survived (a scrubber
+downstream ever holds a secret), then fit every example into the training window (`window`: split
+at request boundaries, never inside an assistant message; a piece of a long conversation can
+equal a single-turn example, which dedup then removes), then dedupe, then split (held-out
+sessions pinned to test), then write, then re-read every written file from disk and scan it
+again. The re-scan is the guarantee: if any secret survived (a scrubber
 bug, a writer that re-encodes text), the stage fails closed, deletes what it wrote and names the
 file and line.
 """
@@ -27,6 +30,7 @@ from halops.datacard import DataCard, TokenStats, approx_tokens
 from halops.dedup import NearDupParams, deduplicate
 from halops.qualify import read_tier_definitions
 from halops.split import SPLITS, assign_splits
+from halops.window import fit_examples, token_lengths
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +161,43 @@ def scrub_examples(frame: pd.DataFrame) -> tuple[pd.DataFrame, Counter[str], int
     return pd.DataFrame.from_records(records, columns=frame.columns), per_rule, with_secrets
 
 
+# --- the training window ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    """The model's tokenizer and the training window (the train profile's max_length)."""
+
+    tokenizer: Any
+    max_tokens: int
+
+    @classmethod
+    def of_base(cls, base_dir: Path, max_tokens: int) -> Window:
+        from transformers import AutoTokenizer
+
+        from halops.model.convert_base import base_load_path
+
+        return cls(AutoTokenizer.from_pretrained(base_load_path(base_dir)), max_tokens)
+
+
+def fit_frame(frame: pd.DataFrame, window: Window) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Every example as the pieces that fit the window; a split example's pieces get ids
+    `<id>.<n>`. Returns the new frame and the accounting for the card."""
+    pieces, stats = fit_examples(list(frame["messages"]), window.tokenizer, window.max_tokens)
+    per_source: Counter[int] = Counter(source for source, _ in pieces)
+    seen: Counter[int] = Counter()
+    records = []
+    for source, messages in pieces:
+        row = dict(frame.iloc[source])
+        if per_source[source] > 1 or len(messages) != len(row["messages"]):
+            seen[source] += 1
+            row["example_id"] = f"{row['example_id']}.{seen[source]}"
+        row["messages"], row["n_messages"] = messages, len(messages)
+        records.append(row)
+    fitted = pd.DataFrame.from_records(records, columns=frame.columns)
+    return fitted.astype(frame.dtypes.to_dict()), stats.to_dict()
+
+
 # --- ordering, dedup, split ----------------------------------------------------------------------
 
 
@@ -181,8 +222,11 @@ def dedupe_frame(frame: pd.DataFrame, cfg: ValidateConfig) -> tuple[pd.DataFrame
     return frame.loc[keep].reset_index(drop=True), removed
 
 
-def split_frame(frame: pd.DataFrame, cfg: ValidateConfig) -> dict[str, pd.DataFrame]:
-    assignment = assign_splits(frame["session_id"].astype(str), cfg.split_ratios, cfg.seed)
+def split_frame(
+    frame: pd.DataFrame, cfg: ValidateConfig, pinned: dict[str, str] | None = None
+) -> dict[str, pd.DataFrame]:
+    ids = frame["session_id"].astype(str)
+    assignment = assign_splits(ids, cfg.split_ratios, cfg.seed, pinned)
     labels = frame["session_id"].astype(str).map(assignment)
     return {name: frame[labels == name].reset_index(drop=True) for name in SPLITS}
 
@@ -303,8 +347,15 @@ def _counts(frame: pd.DataFrame, column: str) -> dict[str, int]:
     return {str(k): int(v) for k, v in frame[column].value_counts().sort_index().items()}
 
 
-def build_card(splits: dict[str, pd.DataFrame], **fields: Any) -> DataCard:
+def build_card(splits: dict[str, pd.DataFrame], tokenizer: Any = None, **fields: Any) -> DataCard:
+    """Counts per split, tier and strategy; tokens with `tokenizer` if given, else estimated."""
     final = pd.concat(list(splits.values()), ignore_index=True)
+
+    def lengths(frame: pd.DataFrame) -> list[int]:
+        if tokenizer is not None:
+            return token_lengths(list(frame["messages"]), tokenizer)
+        return [approx_tokens(m) for m in frame["messages"]]
+
     per_strategy_split: dict[str, dict[str, int]] = {}
     for name, frame in splits.items():
         for strategy, n in _counts(frame, "strategy").items():
@@ -316,12 +367,30 @@ def build_card(splits: dict[str, pd.DataFrame], **fields: Any) -> DataCard:
         per_tier=_counts(final, "tier"),
         per_strategy=_counts(final, "strategy"),
         per_strategy_split=per_strategy_split,
-        token_stats={
-            name: TokenStats.of([approx_tokens(m) for m in frame["messages"]])
-            for name, frame in splits.items()
-        },
+        token_stats={name: TokenStats.of(lengths(frame)) for name, frame in splits.items()},
+        token_counter="the model's tokenizer" if tokenizer is not None else "characters / 4",
         **fields,
     )
+
+
+def load_holdout(path: Path | None) -> dict[str, Any]:
+    """The generator's held-out list (sessions pinned to test, wordings, combinations)."""
+    if path is None or not Path(path).is_file():
+        return {}
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def heldout_summary(holdout: dict[str, Any], test: pd.DataFrame) -> dict[str, Any]:
+    if not holdout:
+        return {}
+    pinned = set(holdout.get("sessions", []))
+    in_test = test["session_id"].astype(str).isin(pinned)
+    return {
+        "sessions": len(pinned),
+        "test_examples": int(in_test.sum()),
+        "wordings": holdout.get("wordings", {}),
+        "combinations": holdout.get("combinations", {}),
+    }
 
 
 def validate_and_split(
@@ -330,21 +399,32 @@ def validate_and_split(
     qualified_path: Path,
     cfg: ValidateConfig,
     out_dir: Path,
+    window: Window | None = None,
+    holdout_path: Path | None = None,
 ) -> DataCard:
-    """The whole stage; see the module docstring. Returns the data card it wrote."""
+    """The whole stage; see the module docstring. Returns the data card it wrote.
+
+    Without `window` examples are not fitted (and tokens are estimated); without
+    `holdout_path` no session is pinned."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     curated = load_curated([Path(p) for p in curated_paths])
     log.info("read %d curated examples from %d files", len(curated), len(curated_paths))
     scrubbed, per_rule, with_secrets = scrub_examples(curated)
     log.info("redacted %d secrets in %d examples", sum(per_rule.values()), with_secrets)
+    window_stats: dict[str, Any] = {}
+    if window is not None:
+        scrubbed, window_stats = fit_frame(scrubbed, window)
+        log.info("fitted to %d tokens: %s", window.max_tokens, window_stats["examples"])
     kept, removed = dedupe_frame(priority_order(scrubbed), cfg)
     log.info("removed duplicates: %s", removed)
-    splits = split_frame(kept, cfg)
+    holdout = load_holdout(holdout_path)
+    splits = split_frame(kept, cfg, dict.fromkeys(holdout.get("sessions", []), "test"))
     written = [p for name, frame in splits.items() for p in write_split(frame, out_dir, name)]
     _rescan_or_delete(written, written)
     card = build_card(
         splits,
+        tokenizer=window.tokenizer if window is not None else None,
         n_input_examples=len(curated),
         duplicates_removed=removed,
         secrets_per_rule=dict(sorted(per_rule.items())),
@@ -353,8 +433,21 @@ def validate_and_split(
         qualified=qualified_summary(Path(qualified_path)),
         config=asdict(cfg),
         files=sorted(p.name for p in written),
+        window=window_stats,
+        heldout=heldout_summary(holdout, splits["test"]),
+        tool_call_turns={name: tool_call_turns(frame) for name, frame in splits.items()},
     )
     card_paths = card.write(out_dir)
     _rescan_or_delete(card_paths, [*written, *card_paths])
     log.info("wrote %s", {name: len(frame) for name, frame in splits.items()})
     return card
+
+
+def tool_call_turns(frame: pd.DataFrame) -> int:
+    """Assistant messages with tool calls: what the held-out next-call score is computed on."""
+    return sum(
+        1
+        for messages in frame["messages"]
+        for m in messages
+        if m.get("role") == "assistant" and m.get("tool_calls")
+    )

@@ -1,4 +1,9 @@
-"""System-prompt layout shared by training data and the agent (no heavy imports on purpose).
+"""The system prompt and its layout, shared by training data and the agent (no heavy imports).
+
+`SYSTEM_PROMPT` is the one base prompt of HALops: curation writes it into every training example
+and the agent sends it with every request, so the model is served with exactly the prompt it was
+trained on. It lives here and nowhere else (no config key repeats it); change it here and
+retrain.
 
 The skills strategy trains the model on "instructions in the system prompt, then the request";
 the agent later puts retrieved runbooks in exactly the same place with exactly the same layout,
@@ -7,6 +12,11 @@ so what the model learned from skill bodies transfers to runbooks. Both call
 """
 
 from __future__ import annotations
+
+SYSTEM_PROMPT = (
+    "You are HAL, an operations assistant for a small infrastructure lab. Investigate with the "
+    "tools you are given, prefer read-only commands, and explain what you found and did."
+)
 
 DOCUMENTS_HEADING = "# Reference documents"
 DOCUMENTS_INTRO = (

@@ -3,8 +3,12 @@
 Convention (Hermes / Qwen2.5, chosen because small models cannot emit OpenAI tool calls and because
 Qwen2.5-Instruct already knows it):
 
-- The available tools are described in the system message (`tools_system_prompt`): one JSON
-  function signature per line inside ``<tools></tools>``.
+- The available tools are described in the system message (`tools_system_prompt`): one compact
+  signature per line inside ``<tools></tools>`` (``ssh(host, command) - Run a command ...``,
+  enum values spelled out), derived from the same JSON schemas the agent validates calls with.
+  Hermes/Qwen print the whole JSON schema per tool (~140 tokens each); the compact line carries
+  what a model needs to write a call (names, optional marks, types other than string, allowed
+  values, defaults) in ~30, which keeps a single-turn example within a 512-token window.
 - An assistant tool call is plain text in the assistant content, one block per call, after any
   prose::
 
@@ -41,18 +45,12 @@ _CALL_BLOCK = re.compile(
     re.DOTALL,
 )
 
-_TOOLS_PREAMBLE = (
-    "# Tools\n\n"
-    "You may call one or more functions to assist with the user query.\n\n"
-    "You are provided with function signatures within <tools></tools> XML tags:\n<tools>"
-)
+TOOLS_HEADING = "# Tools"
 _TOOLS_INSTRUCTIONS = (
-    "</tools>\n\n"
-    "For each function call, return a json object with function name and arguments within "
-    "<tool_call></tool_call> XML tags:\n"
-    "<tool_call>\n"
-    '{"name": <function-name>, "arguments": <args-json-object>}\n'
-    "</tool_call>"
+    "Call a tool with:\n"
+    f"{TOOL_CALL_OPEN}\n"
+    '{"name": "<tool>", "arguments": {<arguments as JSON>}}\n'
+    f"{TOOL_CALL_CLOSE}"
 )
 
 
@@ -92,8 +90,34 @@ class ParsedReply:
 
 def tools_system_prompt(tools: list[dict[str, Any]]) -> str:
     """Describe the available tools (OpenAI `tools` entries or bare function dicts)."""
-    lines = [json.dumps(_as_tool_entry(tool), ensure_ascii=False) for tool in tools]
-    return "\n".join([_TOOLS_PREAMBLE, *lines, _TOOLS_INSTRUCTIONS])
+    lines = [tool_signature(_as_tool_entry(tool)["function"]) for tool in tools]
+    return "\n".join([TOOLS_HEADING, "<tools>", *lines, "</tools>", _TOOLS_INSTRUCTIONS])
+
+
+def tool_signature(function: dict[str, Any]) -> str:
+    """One tool as one line: `name(required, optional?: type) - description. arg: a|b`."""
+    schema = function.get("parameters") or {}
+    properties: dict[str, Any] = schema.get("properties") or {}
+    required = set(schema.get("required") or [])
+    params = [_param(name, spec, name in required) for name, spec in properties.items()]
+    notes = [_allowed_values(name, spec) for name, spec in properties.items()]
+    head = f"{function['name']}({', '.join(params)})"
+    description = (function.get("description") or "").strip()
+    parts = [head, "-" if description else "", description, *notes]
+    return " ".join(part for part in parts if part)
+
+
+def _param(name: str, spec: dict[str, Any], required: bool) -> str:
+    kind = spec.get("type")
+    typed = f": {kind}" if isinstance(kind, str) and kind != "string" and "enum" not in spec else ""
+    return f"{name}{'' if required else '?'}{typed}"
+
+
+def _allowed_values(name: str, spec: dict[str, Any]) -> str:
+    if "enum" not in spec:
+        return ""
+    default = f" (default {spec['default']})" if "default" in spec else ""
+    return f"{name}: {'|'.join(map(str, spec['enum']))}{default}."
 
 
 def format_tool_call(name: str, arguments: dict[str, Any]) -> str:

@@ -40,10 +40,7 @@ class ToolSpec:
 
 SHELL_SPEC = ToolSpec(
     name="shell",
-    description=(
-        "Run a command on the operator's machine (the bot host). Give the full command line; "
-        "pipes and command lists are allowed only where the safety policy approves them."
-    ),
+    description="Run a command on the bot host.",
     parameters={
         "type": "object",
         "properties": {
@@ -59,10 +56,7 @@ SHELL_SPEC = ToolSpec(
 
 SSH_SPEC = ToolSpec(
     name="ssh",
-    description=(
-        "Run a command on an inventory host over SSH (as that host's configured user). "
-        "Use the host's inventory name."
-    ),
+    description="Run a command on an inventory host over SSH.",
     parameters={
         "type": "object",
         "properties": {
@@ -95,10 +89,7 @@ BOOT_DEVICES = ("default", "network", "hd", "optical", "usb", "setup", "safe")
 
 IPMI_SPEC = ToolSpec(
     name="ipmi",
-    description=(
-        "Talk to a host's BMC over IPMI: read power state, sensors or the boot device; power "
-        "on/off/cycle/reset or set the next boot device (these wait for a person's approval)."
-    ),
+    description="IPMI on a BMC (host: the BMC's name).",
     parameters={
         "type": "object",
         "properties": {
@@ -129,10 +120,7 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 
 HTTP_SPEC = ToolSpec(
     name="http",
-    description=(
-        "Send an HTTP request to a lab service and return the status and body. GET is for "
-        "reading; POST, PUT and DELETE wait for a person's approval."
-    ),
+    description="HTTP request to a lab service.",
     parameters={
         "type": "object",
         "properties": {
@@ -155,10 +143,7 @@ HTTP_SPEC = ToolSpec(
 
 SEARCH_RUNBOOKS_SPEC = ToolSpec(
     name="search_runbooks",
-    description=(
-        "Search the lab's runbooks, skill documents and network topology; returns the best "
-        "matching passages with their titles."
-    ),
+    description="Search the lab's runbooks.",
     parameters={
         "type": "object",
         "properties": {
@@ -174,11 +159,14 @@ SEARCH_RUNBOOKS_SPEC = ToolSpec(
 AGENT_TOOL_SPECS = (SHELL_SPEC, SSH_SPEC, IPMI_SPEC, HTTP_SPEC, SEARCH_RUNBOOKS_SPEC)
 
 
-def agent_tools_openai() -> list[dict]:
-    """The OpenAI `tools` entries of the agent's tools, in a stable (name) order."""
-    return [spec.to_openai() for spec in sorted(AGENT_TOOL_SPECS, key=lambda s: s.name)]
+def agent_tools_openai(with_local: bool = True) -> list[dict]:
+    """The OpenAI `tools` entries of the agent's tools, in a stable (name) order. Without
+    `with_local`, only the transports: what the agent offers when no runbook index is open."""
+    specs = [s for s in AGENT_TOOL_SPECS if with_local or s.transport != "local"]
+    return [spec.to_openai() for spec in sorted(specs, key=lambda s: s.name)]
 
 
-def agent_tools_prompt() -> str:
-    """The tools section the agent appends to its system prompt (training uses the same text)."""
-    return tools_system_prompt(agent_tools_openai())
+def agent_tools_prompt(with_local: bool = True) -> str:
+    """The tools section the agent appends to its system prompt (training uses the same text):
+    search_runbooks is offered with retrieval, i.e. when runbook passages are in the prompt."""
+    return tools_system_prompt(agent_tools_openai(with_local))

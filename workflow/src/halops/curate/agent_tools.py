@@ -7,7 +7,7 @@ would emit calls the agent cannot execute, so every call is rewritten into the a
 | transcript call | agent call |
 |---|---|
 | `Bash` `ssh [opts] HOST 'cmd'` | `ssh` {host, command} |
-| `Bash` `ipmitool -H BMC power status` (on/off/cycle/reset, sdr, bootdev) | `ipmi` {host, action} |
+| `Bash` `ipmitool -H BMC power status` (on/off/cycle/reset, sdr, bootdev, bootparam) | `ipmi` |
 | `Bash` `curl [-X M] [-d B] [-H H] URL` (no pipes) | `http` {url, method[, body, headers]} |
 | any other `Bash` | `shell` {command} |
 | `WebFetch` {url} | `http` {url, method: GET} |
@@ -109,6 +109,8 @@ def _ipmi_call(args: list[str]) -> Call | None:
         action = {"action": "sensors"}
     elif words[:1] == ["bootdev"] and words[1:2]:
         action = {"action": "bootdev_set", "bootdev": BOOTDEV_NAMES.get(words[1], words[1])}
+    elif words[:3] == ["bootparam", "get", "5"]:  # parameter 5 is the boot flags (IPMI spec)
+        action = {"action": "bootdev_get"}
     if action is None:
         return None
     return "ipmi", {"host": options["-H"], **action}

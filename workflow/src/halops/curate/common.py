@@ -105,8 +105,11 @@ def make_example(
         return None  # the agent could not run these calls, so do not teach them
     content = cfg.system_prompt if system_prompt is None else system_prompt
     if cfg.agent_tools.tools_in_system_prompt:
-        # Exactly the agent's own system-prompt tail (bot.agent.loop.Agent.system_message).
-        content = f"{content}\n\n{agent_tools_prompt()}"
+        # Exactly the agent's own system-prompt tail (bot.agent.loop.Agent.system_message): the
+        # agent offers search_runbooks together with retrieved passages, and only then; a custom
+        # system prompt here is the skills strategy's, which carries such passages.
+        with_documents = system_prompt is not None
+        content = f"{content}\n\n{agent_tools_prompt(with_local=with_documents)}"
     system = {"role": "system", "content": content}
     full = [system, *messages]
     first, last = span[0], span[-1]

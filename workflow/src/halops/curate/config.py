@@ -5,12 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-STRATEGIES = ("multi_turn", "single_turn", "skills", "subagents")
+from halops.contract.prompts import SYSTEM_PROMPT
 
-DEFAULT_SYSTEM_PROMPT = (
-    "You are HAL, an operations assistant for a small infrastructure lab. Investigate with the "
-    "tools you are given, prefer read-only commands, and explain what you found and did."
-)
+STRATEGIES = ("multi_turn", "single_turn", "skills", "subagents")
 
 
 @dataclass(frozen=True)
@@ -57,7 +54,8 @@ class AgentToolsConfig:
 class CurateConfig:
     """Config section `curate`."""
 
-    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    # Not read from the config: the agent's own prompt (tests set another to keep fixtures short).
+    system_prompt: str = SYSTEM_PROMPT
     include_thinking: bool = False
     chars_per_token: float = 4.0
     max_tool_result_chars: int = 4000
@@ -77,7 +75,6 @@ class CurateConfig:
         multi = raw.get("multi_turn", {})
         sub = raw.get("subagents", {})
         return cls(
-            system_prompt=str(raw.get("system_prompt", default.system_prompt)),
             include_thinking=bool(raw.get("include_thinking", default.include_thinking)),
             chars_per_token=float(raw.get("chars_per_token", default.chars_per_token)),
             max_tool_result_chars=int(

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from halops.model.chats import load_conversations
+from halops.model.template import assistant_char_spans
 
 log = logging.getLogger(__name__)
 
@@ -29,30 +30,19 @@ class TokenizedExample:
     labels: list[int]
 
 
-def assistant_char_spans(tokenizer: Any, messages: list[dict[str, str]]) -> tuple[str, list]:
-    """The rendered conversation and the `(start, end)` character span of each assistant turn."""
-    text = _render(tokenizer, messages, generation_prompt=False)
-    spans = []
-    for index, message in enumerate(messages):
-        if message["role"] != "assistant":
-            continue
-        prompt = _render(tokenizer, messages[:index], generation_prompt=True)
-        turn = _render(tokenizer, messages[: index + 1], generation_prompt=False)
-        if not (text.startswith(prompt) and text.startswith(turn) and len(turn) > len(prompt)):
-            raise ValueError(f"chat template is not prefix-preserving at message {index}")
-        spans.append((len(prompt), len(turn.rstrip())))
-    return text, spans
-
-
 def tokenize_conversation(
     tokenizer: Any, messages: list[dict[str, str]], max_length: int
 ) -> TokenizedExample | None:
-    """Token ids and labels; None when truncation to `max_length` leaves nothing to learn."""
+    """Token ids and labels; None when there is nothing to learn. Raises ValueError when the
+    conversation is longer than `max_length` (it is skipped, never cut)."""
     text, spans = assistant_char_spans(tokenizer, messages)
     # The template writes the special tokens itself; the tokenizer adding a BOS would double it.
     encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-    ids = encoded["input_ids"][:max_length]
-    offsets = encoded["offset_mapping"][:max_length]
+    ids, offsets = encoded["input_ids"], encoded["offset_mapping"]
+    if len(ids) > max_length:
+        # Never cut: the validate stage fits examples into the window at message boundaries
+        # (halops.window); one that is still too long is a mismatch of windows, left out.
+        raise ValueError(f"{len(ids)} tokens exceed max_length {max_length}")
     labels = [
         token if _inside(start, spans) else IGNORE_INDEX
         for token, (start, _end) in zip(ids, offsets, strict=True)
@@ -81,15 +71,6 @@ def build_dataset(tokenizer: Any, path: Path, max_length: int) -> Any:
     if not rows:
         raise ValueError(f"{path}: no trainable examples (all {skipped} skipped)")
     return Dataset.from_list(rows)
-
-
-def _render(tokenizer: Any, messages: list[dict[str, str]], generation_prompt: bool) -> str:
-    try:
-        return tokenizer.apply_chat_template(
-            messages, tokenize=False, add_generation_prompt=generation_prompt
-        )
-    except Exception as exc:  # jinja raises its own types, e.g. "roles must alternate"
-        raise ValueError(f"chat template failed: {exc}") from exc
 
 
 def _inside(position: int, spans: list[tuple[int, int]]) -> bool:

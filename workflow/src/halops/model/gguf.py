@@ -1,10 +1,11 @@
-"""Merged checkpoint -> GGUF (llama.cpp's own converter) -> quantized GGUFs, model card, Modelfile.
+"""Merged checkpoint -> GGUF (llama.cpp's own converter) -> quantized GGUFs and a Modelfile.
 
 The converter is not reimplemented and not taken from a third-party package: it is
 `convert_hf_to_gguf.py` from the llama-cpp-python sdist of the *installed* version, so the GGUF
 it writes matches the llama.cpp that quantizes and serves it. The sdist is fetched once with pip
 into a cache folder and only the converter's files are extracted. Quantization uses the
 `llama_model_quantize` binding (no `llama-quantize` binary is built by llama-cpp-python).
+The model card is written later, by `halops.model.card`, once the evaluation has scored the model.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-from dataclasses import dataclass
 from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
-from halops.model.convert_base import sha256_file
+from halops.contract.prompts import SYSTEM_PROMPT
+from halops.contract.tools import agent_tools_prompt
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +31,6 @@ DISTRIBUTION = "llama-cpp-python"
 # What the converter needs from the sdist's vendor/llama.cpp: the script, its model classes
 # (`conversion/`) and the `gguf-py` it inserts into sys.path itself.
 CONVERTER_PARTS = ("convert_hf_to_gguf.py", "conversion/", "gguf-py/")
-
-
-@dataclass(frozen=True)
-class ExportInputs:
-    merged_dir: Path
-    train_summary: Path  # halops_train.json written by the train rule
-    data_card: Path
-    hashed: dict[str, Path]  # name -> file whose sha256 goes into the model card
 
 
 def llama_cpp_version() -> str:
@@ -97,76 +90,41 @@ def quantize(in_path: Path, out_path: Path, quant_type: str, nthread: int = 0) -
 
 
 def export_gguf(
-    inputs: ExportInputs,
+    merged_dir: Path,
     out_dir: Path,
     quant_types: list[str],
     cache_dir: Path,
     outtype: str = "f16",
 ) -> dict[str, Path]:
-    """Write `model.<TYPE>.gguf` per type, `MODEL_CARD.md` and `Modelfile` into `out_dir`."""
+    """Write `model.<TYPE>.gguf` per type and an Ollama `Modelfile` into `out_dir`."""
     llama_cpp_dir = fetch_converter(cache_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     outputs: dict[str, Path] = {}
     # The unquantized GGUF is only an intermediate (15 GB for a 7B): keep it out of the outputs.
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".convert-") as scratch:
         full = Path(scratch) / f"model.{outtype}.gguf"
-        convert_to_gguf(inputs.merged_dir, full, llama_cpp_dir, outtype)
+        convert_to_gguf(merged_dir, full, llama_cpp_dir, outtype)
         for quant_type in quant_types:
             outputs[quant_type] = out_dir / f"model.{quant_type}.gguf"
             quantize(full, outputs[quant_type], quant_type)
             log.info("%s: %.1f MB", outputs[quant_type], outputs[quant_type].stat().st_size / 1e6)
-    tokenizer_config = _tokenizer_facts(inputs.merged_dir)
-    card = model_card(inputs, outputs, tokenizer_config)
-    (out_dir / "MODEL_CARD.md").write_text(card)
+    tokenizer_config = tokenizer_facts(merged_dir)
     first = outputs[quant_types[0]]
     (out_dir / "Modelfile").write_text(ollama_modelfile(first.name, tokenizer_config))
     return outputs
 
 
-def model_card(
-    inputs: ExportInputs, outputs: dict[str, Path], tokenizer_config: dict[str, Any]
-) -> str:
-    """Markdown card: base, data, hyper-parameters, final losses, input and output hashes."""
-    summary = json.loads(inputs.train_summary.read_text())
-    data_card = json.loads(inputs.data_card.read_text())
-    hashes = {name: sha256_file(path) for name, path in inputs.hashed.items()}
-    if summary["base"].get("source_sha256"):  # the embedded GGUF the base was converted from
-        hashes[f"base ({summary['base']['spec']})"] = summary["base"]["source_sha256"]
-    hashes |= {path.name: sha256_file(path) for path in outputs.values()}
-    lines = [
-        "# HALops fine-tuned model",
-        "",
-        f"- Base model: `{summary['base']['spec']}` ({summary['base']['kind']})",
-        f"- Method: {'QLoRA (4-bit NF4)' if summary['config']['qlora'] else 'LoRA'}, "
-        f"{summary['global_step']} optimizer steps",
-        f"- Final train loss: {_fmt(summary.get('final_train_loss'))}; "
-        f"final validation loss: {_fmt(summary.get('final_eval_loss'))}",
-        f"- Quantizations: {', '.join(f'`{p.name}`' for p in outputs.values())} "
-        f"(llama.cpp via llama-cpp-python {llama_cpp_version()})",
-        f"- Stop tokens: {', '.join(f'`{t}`' for t in stop_tokens(tokenizer_config))}",
-        "- Tool calls: Hermes/Qwen2.5 `<tool_call>` text format (`halops.contract.toolcall`)",
-        "",
-        "## Training data (from data_card.json)",
-        "",
-        *_data_card_lines(data_card),
-        "",
-        "## Hyper-parameters",
-        "",
-        "```json",
-        json.dumps(summary["config"], indent=2),
-        "```",
-        "",
-        "## SHA-256",
-        "",
-        *[f"- `{name}`: `{digest}`" for name, digest in hashes.items()],
-        "",
-    ]
-    return "\n".join(lines)
+def trained_system_prompt() -> str:
+    """The system message the model was trained with for a request without runbook passages:
+    the agent's base prompt and its transport tools (halops.contract), byte for byte."""
+    return f"{SYSTEM_PROMPT}\n\n{agent_tools_prompt(with_local=False)}"
 
 
 def ollama_modelfile(gguf_name: str, tokenizer_config: dict[str, Any]) -> str:
-    """An Ollama Modelfile; ChatML templates are translated to Ollama's Go template syntax."""
-    lines = [f"FROM ./{gguf_name}", ""]
+    """An Ollama Modelfile; ChatML templates are translated to Ollama's Go template syntax. The
+    SYSTEM prompt is the one the model was trained with, so `ollama run` prompts it as the
+    agent does (tool calls come back as `<tool_call>` text; Ollama does not run them)."""
+    lines = [f"FROM ./{gguf_name}", "", f'SYSTEM """{trained_system_prompt()}"""', ""]
     template = tokenizer_config.get("chat_template") or ""
     if "<|im_start|>" in template:
         lines += [f'TEMPLATE """{_chatml_go_template(template)}"""', ""]
@@ -200,29 +158,12 @@ def _chatml_go_template(jinja_template: str) -> str:
     )
 
 
-def _tokenizer_facts(merged_dir: Path) -> dict[str, Any]:
+def tokenizer_facts(merged_dir: Path) -> dict[str, Any]:
     facts = json.loads((merged_dir / "tokenizer_config.json").read_text())
     template_file = merged_dir / "chat_template.jinja"
     if template_file.is_file():  # transformers 5 saves the template beside the config
         facts["chat_template"] = template_file.read_text()
     return facts
-
-
-def _data_card_lines(data_card: dict[str, Any]) -> list[str]:
-    # The card's schema belongs to the validate stage: show its scalar facts, summarise the rest.
-    lines = []
-    for key, value in data_card.items():
-        if isinstance(value, str | int | float | bool) or value is None:
-            lines.append(f"- {key}: {value}")
-        elif isinstance(value, dict) and all(isinstance(v, int | float) for v in value.values()):
-            lines.append(f"- {key}: " + ", ".join(f"{k} {v}" for k, v in value.items()))
-        else:
-            lines.append(f"- {key}: ({type(value).__name__}, see data_card.json)")
-    return lines or ["- (empty data card)"]
-
-
-def _fmt(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.4f}"
 
 
 def _download_sdist(cache_dir: Path, version: str) -> Path:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from halops.model.convert_base import base_load_path, sha256_file
-from halops.model.data import build_dataset
+from halops.model.data import IGNORE_INDEX, build_dataset
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ class TrainConfig:
     lora_alpha: int = 16
     lora_dropout: float = 0.05
     target_modules: tuple[str, ...] = ALL_LINEAR
+    lora_layers: int = 0  # > 0: adapt only the last N decoder layers; 0: all of them
     learning_rate: float = 2e-4
     lr_scheduler_type: str = "cosine"
     warmup_ratio: float = 0.0
@@ -51,7 +52,7 @@ class TrainConfig:
     gradient_checkpointing: bool = True
     optim: str = "adamw_torch"
     packing: bool = False
-    dtype: str = "auto"  # auto | float32 | bfloat16 | float16
+    dtype: str = "auto"  # auto | float32 | bfloat16 | float16 (see `precision`)
     logging_steps: int = 1
     eval_steps: int = 50
     max_eval_examples: int = 0  # 0: the whole validation split
@@ -144,6 +145,34 @@ def train_or_restore(trainer: Any, resume: str | None) -> dict[str, Any]:
     return trainer.train(resume_from_checkpoint=resume).metrics
 
 
+def assistant_loss(model: Any, inputs: dict[str, Any], num_items_in_batch: Any = None) -> Any:
+    """Cross-entropy on the labelled (assistant) positions, with the LM head computed only
+    there (`logits_to_keep`): a 49k-word head over every prompt and tool-output token is a
+    fifth of the forward pass and most of the backward pass of the upper layers, for tokens
+    that carry no loss. Normalised by `num_items_in_batch` (the Trainer's count of labelled
+    tokens over the accumulated micro-batches) when given, else by this batch's count."""
+    import torch
+    import torch.nn.functional as F
+
+    labels = inputs.pop("labels")
+    shifted = inputs.pop("shift_labels", None)
+    if shifted is None:  # position p predicts the token at p + 1
+        shifted = F.pad(labels[:, 1:], (0, 1), value=IGNORE_INDEX)
+    keep = (shifted != IGNORE_INDEX).any(dim=0).nonzero().squeeze(-1)
+    logits = model(**inputs, logits_to_keep=keep, use_cache=False).logits.float()
+    targets = shifted[:, keep]
+    total = F.cross_entropy(
+        logits.reshape(-1, logits.size(-1)),
+        targets.reshape(-1),
+        ignore_index=IGNORE_INDEX,
+        reduction="sum",
+    )
+    count = (
+        num_items_in_batch if num_items_in_batch is not None else (targets != IGNORE_INDEX).sum()
+    )
+    return total / torch.as_tensor(count, device=total.device).clamp(min=1)
+
+
 def build_trainer(
     paths: TrainPaths, cfg: TrainConfig, tokenizer: Any, train_set: Any, val_set: Any
 ) -> Any:
@@ -151,18 +180,28 @@ def build_trainer(
     from transformers.integrations import TensorBoardCallback
     from trl import SFTTrainer
 
+    class AssistantLossSFTTrainer(SFTTrainer):
+        """trl's SFTTrainer with `assistant_loss`: trl's own loss also computes entropy and
+        token accuracy over the whole vocabulary at every position for its logs, which costs
+        ~40 % of a CPU step here (measured by workflow/scripts/bench/bench_train.py)."""
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            if return_outputs:
+                return super().compute_loss(model, inputs, True, num_items_in_batch)
+            return assistant_loss(model, inputs, num_items_in_batch)
+
     model = load_base_model(base_load_path(paths.base_dir), cfg)
     tensorboard = TensorBoardCallback()
     # Set the folder, not a writer: the callback closes its writer at train end and reopens one
     # (in its default folder) for the final evaluation.
     tensorboard.logging_dir = str(paths.tensorboard_dir)
-    return SFTTrainer(
+    return AssistantLossSFTTrainer(
         model=model,
         args=sft_config(cfg, paths.checkpoint_dir),
         train_dataset=train_set,
         eval_dataset=val_set,
         processing_class=tokenizer,
-        peft_config=lora_config(cfg),
+        peft_config=lora_config(cfg, getattr(model.config, "num_hidden_layers", None)),
         callbacks=[tensorboard],
     )
 
@@ -194,7 +233,8 @@ def load_base_model(load_from: str, cfg: TrainConfig) -> Any:
 
 
 def resolve_dtype(name: str) -> Any:
-    """`auto`: bf16 on a CUDA card that supports it, else fp32 (CPU fp16/bf16 is slow or lossy)."""
+    """Weight dtype: `auto` is bf16 on a CUDA card that supports it, else fp32 (on a CPU the
+    weights stay fp32 and `cpu_autocast_bf16` decides whether the math runs in bf16)."""
     import torch
 
     if name == "auto":
@@ -203,14 +243,31 @@ def resolve_dtype(name: str) -> Any:
     return getattr(torch, name)
 
 
-def lora_config(cfg: TrainConfig) -> Any:
+def cpu_autocast_bf16(name: str) -> bool:
+    """`auto` on a CPU with native bf16 matrix instructions (AMX or AVX512-BF16): fp32 weights
+    and optimizer, bf16 autocast for the matmuls. Measured here (2 cores, Sapphire Rapids):
+    ~2-4x the fp32 tokens/s; CPUs without those instructions emulate bf16 and stay fp32."""
+    import torch
+
+    if name != "auto" or torch.cuda.is_available():
+        return False
+    return bool(torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported())
+
+
+def lora_config(cfg: TrainConfig, n_layers: int | None = None) -> Any:
+    """LoRA on `target_modules`; with `lora_layers` only in the last layers, so that the
+    backward pass stops there (the frozen layers below need no gradients at all)."""
     from peft import LoraConfig
 
+    layers = None
+    if cfg.lora_layers > 0 and n_layers is not None:
+        layers = list(range(max(0, n_layers - cfg.lora_layers), n_layers))
     return LoraConfig(
         r=cfg.lora_r,
         lora_alpha=cfg.lora_alpha,
         lora_dropout=cfg.lora_dropout,
         target_modules=list(cfg.target_modules),
+        layers_to_transform=layers,
         bias="none",
         task_type="CAUSAL_LM",
     )
@@ -220,6 +277,7 @@ def sft_config(cfg: TrainConfig, output_dir: Path) -> Any:
     from trl import SFTConfig
 
     dtype = resolve_dtype(cfg.dtype)
+    cpu_autocast = cpu_autocast_bf16(cfg.dtype)
     return SFTConfig(
         output_dir=str(output_dir),
         max_length=cfg.max_length,
@@ -235,7 +293,8 @@ def sft_config(cfg: TrainConfig, output_dir: Path) -> Any:
         gradient_accumulation_steps=cfg.gradient_accumulation_steps,
         activation_checkpointing=cfg.gradient_checkpointing,  # transformers 5 name
         optim=cfg.optim,
-        bf16=str(dtype) == "torch.bfloat16",
+        bf16=str(dtype) == "torch.bfloat16" or cpu_autocast,
+        use_cpu=cpu_autocast,  # transformers accepts bf16 without a GPU only when told so
         fp16=str(dtype) == "torch.float16",
         logging_steps=cfg.logging_steps,
         logging_first_step=True,
@@ -328,6 +387,10 @@ def plot_loss_curve(history: list[dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
+def _rate(tokens: int | None, seconds: float | None) -> float | None:
+    return round(tokens / seconds, 1) if tokens and seconds else None
+
+
 def run_summary(
     paths: TrainPaths,
     cfg: TrainConfig,
@@ -346,6 +409,8 @@ def run_summary(
         "final_eval_loss": eval_metrics.get("eval_loss"),
         "train_runtime_s": train_metrics.get("train_runtime"),
         "input_tokens_seen": state.num_input_tokens_seen,
+        "tokens_per_s": _rate(state.num_input_tokens_seen, train_metrics.get("train_runtime")),
+        "bf16_autocast_on_cpu": cpu_autocast_bf16(cfg.dtype),
         "train_sha256": sha256_file(paths.train_jsonl),
         "val_sha256": sha256_file(paths.val_jsonl),
     }

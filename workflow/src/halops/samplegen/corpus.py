@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .builder import ERA_FLAT, ERA_NESTED, Clock, Ids, SessionContext, Transcript
 from .scenarios import PROJECT_CWD, SCENARIOS, Scenario, Variant
+from .shifts import holdout_report, run_shift, task_cycle
 
 INVENTORY = next(s for s in SCENARIOS if s.name == "inventory_lookup")
 
@@ -77,9 +78,11 @@ def occurrence(cycle: list[Scenario], index: int) -> int:
     return (index // len(cycle)) * scenario.weight + before
 
 
-def _new_transcript(seed: int, index: int, project: str, era_choice: str | None) -> Transcript:
+def _new_transcript(
+    seed: int, index: int, project: str, era_choice: str | None, rng_key: str = ""
+) -> Transcript:
     """A fresh session: ids, clock, era, model and harness settings drawn from its own rng."""
-    rng = random.Random(f"{seed}:{index}")
+    rng = random.Random(f"{seed}:{rng_key}{index}")
     if era_choice is not None:
         era = ERA_NESTED if era_choice == "nested" else ERA_FLAT
     else:
@@ -143,6 +146,20 @@ def build_long_session(seed: int, index: int, cycle: list[Scenario]) -> Transcri
     return tr
 
 
+def build_shift(seed: int, index: int, cycle: list) -> tuple[str, Transcript, dict]:
+    """Shift `index` (its own rng stream, so scripted sessions never shift it): project,
+    transcript and its manifest fields."""
+    project = random.Random(f"{seed}:shift-project:{index}").choice(sorted(PROJECT_CWD))
+    tr = _new_transcript(seed, index, project, None, rng_key="shift:")
+    info = run_shift(tr, index, cycle)
+    extra = {
+        "heldout": info.heldout,
+        "tasks": info.tasks,
+        "heldout_features": sorted(set(info.heldout_features)),
+    }
+    return project, tr, {"quality": info.quality, **extra}
+
+
 def _long_summary(done: list[str]) -> str:
     items = "\n".join(f"{i + 1}. {title} (completed)" for i, title in enumerate(done))
     return f"The user worked through a series of lab operations tasks:\n{items}"
@@ -183,7 +200,9 @@ def write_session(
     stats.per_scenario[name] = stats.per_scenario.get(name, 0) + 1
 
 
-def _manifest_row(project: str, scenario: str, quality: str, tr: Transcript) -> dict:
+def _manifest_row(
+    project: str, scenario: str, quality: str, tr: Transcript, **extra: object
+) -> dict:
     ctx = tr.ctx
     return {
         "session_id": ctx.session_id,
@@ -193,6 +212,7 @@ def _manifest_row(project: str, scenario: str, quality: str, tr: Transcript) -> 
         "version": ctx.era.version,
         "agent_layout": "nested" if ctx.era.nested_agents else "flat",
         "agent_ids": [a.agent_id for a in ctx.agents],
+        **extra,
     }
 
 
@@ -202,13 +222,18 @@ def generate_corpus(
     seed: int = 0,
     scale_bytes: int | None = None,
     manifest_path: Path | None = None,
+    shifts: int = 0,
+    holdout_path: Path | None = None,
 ) -> CorpusStats:
-    """Write n_sessions sessions (more, if scale_bytes asks for a bigger corpus) under out_dir.
+    """Write n_sessions sessions (more, if scale_bytes asks for a bigger corpus) under out_dir,
+    then `shifts` shift sessions of parametrised tasks (the training corpus, `shifts.py`).
 
-    Output is byte-identical for the same (n_sessions, seed, scale_bytes); each session is built
-    and written on its own, so memory stays flat however large the corpus. manifest_path, if
-    given, receives one JSON line per session (id, project, scenario, intended quality, layout):
-    ground truth for testing the qualify stage, kept out of the sessions dir on purpose."""
+    Output is byte-identical for the same arguments; each session is built and written on its
+    own, so memory stays flat however large the corpus, and adding shifts changes no scripted
+    session. manifest_path, if given, receives one JSON line per session (id, project,
+    scenario, intended quality, layout; for shifts also their tasks and held-out features):
+    ground truth for testing the qualify stage, kept out of the sessions dir on purpose.
+    holdout_path receives the held-out wordings, combinations and the sessions using them."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cycle = session_plan(seed)
@@ -226,9 +251,17 @@ def generate_corpus(
         write_session(out_dir, project, "long_session", tr, stats)
         manifest.append(_manifest_row(project, "long_session", "mixed", tr))
         index += 1
+    cycle_of_tasks = task_cycle(seed)
+    for shift in range(shifts):
+        project, tr, fields = build_shift(seed, shift, cycle_of_tasks)
+        write_session(out_dir, project, "shift", tr, stats)
+        manifest.append(_manifest_row(project, "shift", tr=tr, **fields))
     stats.per_scenario = dict(sorted(stats.per_scenario.items()))
     if manifest_path is not None:
         Path(manifest_path).write_bytes(_dump(manifest))
+    if holdout_path is not None:
+        report = json.dumps(holdout_report(manifest), indent=2, sort_keys=True) + "\n"
+        Path(holdout_path).write_text(report, encoding="utf-8")
     log.info("generated %d sessions, %d files, %d bytes", stats.sessions, stats.files, stats.bytes)
     return stats
 
@@ -250,9 +283,20 @@ def cli_main(argv: list[str]) -> int:
     parser.add_argument(
         "--manifest", type=Path, default=None, help="also write a per-session JSONL manifest here"
     )
+    parser.add_argument(
+        "--shifts", type=int, default=0, help="shift sessions of parametrised tasks to add"
+    )
+    parser.add_argument(
+        "--holdout",
+        type=Path,
+        default=None,
+        help="write the held-out wordings, combinations and their sessions here (JSON)",
+    )
     args = parser.parse_args(argv)
     scale = int(args.target_mb * 1_000_000) if args.target_mb else None
-    stats = generate_corpus(args.out, args.sessions, args.seed, scale, args.manifest)
+    stats = generate_corpus(
+        args.out, args.sessions, args.seed, scale, args.manifest, args.shifts, args.holdout
+    )
     json.dump(stats.to_dict(), sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0
