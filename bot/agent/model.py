@@ -2,7 +2,8 @@
 
 The conversation is kept in the text tool-call format the model was trained on
 (`halops.contract.toolcall`); native OpenAI `tool_calls`, when a server returns them, are read
-too and turned into the same `ToolCall`s.
+too and turned into the same `ToolCall`s. With a `grammar` (`bot.agent.grammar`), llama.cpp's
+server constrains decoding to it: the field is llama.cpp's own, so it travels in `extra_body`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class ModelReply:
     text: str
     native_calls: list[ToolCall] = field(default_factory=list)
     finish_reason: str | None = None
+    model: str | None = None  # the model name the server says answered
 
 
 class ChatModel(Protocol):
@@ -53,10 +55,21 @@ class OpenAIChatModel:
         seed: int | None = 0,
         max_tokens: int = 512,
         timeout_s: float = 120.0,
+        grammar: str | None = None,
     ) -> None:
         self.client, self.model = client, model
-        self.options = {"temperature": temperature, "seed": seed, "max_tokens": max_tokens}
+        self.options: dict[str, Any] = {
+            "temperature": temperature,
+            "seed": seed,
+            "max_tokens": max_tokens,
+        }
+        if grammar is not None:
+            self.options["extra_body"] = {"grammar": grammar}
         self.timeout_s = timeout_s
+
+    @property
+    def grammar(self) -> str | None:
+        return self.options.get("extra_body", {}).get("grammar")
 
     def complete(self, messages: list[dict[str, Any]]) -> ModelReply:
         try:
@@ -67,5 +80,8 @@ class OpenAIChatModel:
             raise ModelUnavailable(f"model server error: {type(exc).__name__}: {exc}") from exc
         choice = response.choices[0]
         return ModelReply(
-            choice.message.content or "", native_calls(choice.message), choice.finish_reason
+            choice.message.content or "",
+            native_calls(choice.message),
+            choice.finish_reason,
+            getattr(response, "model", None),
         )

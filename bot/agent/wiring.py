@@ -10,8 +10,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from bot.agent.config import AgentConfig
+from bot.agent.config import AgentConfig, simulated_lab
 from bot.agent.confirm import Confirmer
+from bot.agent.grammar import agent_grammar
 from bot.agent.loop import AgentCaps, AgentDeps, Retriever
 from bot.agent.model import ChatModel, OpenAIChatModel
 from bot.agent.ratelimit import SlidingWindowLimiter
@@ -40,13 +41,15 @@ def host_entries(inventory: Inventory, transport: str) -> dict[str, HostEntry]:
 def build_tool_set(
     cfg: AgentConfig, inventory: Inventory, search: Retriever | None = None
 ) -> dict[str, ToolExecutor]:
-    """The transports from config, plus search_runbooks when an index exists."""
+    """The transports from config (simulated ones for a simulated inventory), plus
+    search_runbooks when an index exists."""
     extra = [RunbookSearchExecutor(search)] if search is not None else []
     return build_tools(
         ToolsConfig.from_mapping(cfg.tools),
         ssh_hosts=host_entries(inventory, "ssh"),
         bmc_hosts=host_entries(inventory, "ipmi"),
         extra=extra,
+        simulated=simulated_lab(cfg),
     )
 
 
@@ -76,6 +79,7 @@ def runbook_retriever(cfg: AgentConfig) -> Retriever | None:
 
 
 def chat_model(cfg: AgentConfig, base_url: str) -> ChatModel:
+    """The model client, with the tool-call grammar when `tool_call_grammar` is on."""
     from bot.serve import openai_client
 
     gen: Mapping[str, Any] = cfg.generation
@@ -86,6 +90,7 @@ def chat_model(cfg: AgentConfig, base_url: str) -> ChatModel:
         seed=gen["seed"],
         max_tokens=int(gen["max_tokens"]),
         timeout_s=float(gen["timeout_s"]),
+        grammar=agent_grammar(cfg),
     )
 
 
