@@ -62,12 +62,24 @@ def test_first_parsed_call_is_matched_against_the_first_reference(tmp_path: Path
         call("ssh", host="NAS01", command="zpool status -x") + call("ssh", host="x", command="y"),
         "I think everything is fine.",
     )
-    rows = run_heldout(model, turns, {"model": "fake", "retrieval": False})
+    rows = run_heldout(model, turns, {"config": "fake", "model": "fake", "retrieval": False})
     assert [(r["case_id"], r["outcome"], r["reason"]) for r in rows] == [
         ("ex1#2", "pass", "matches ssh"),
         ("ex1#5", "fail", "no tool call in the reply"),
     ]
     assert rows[0]["suite"] == "heldout" and rows[0]["score"] == 1.0
+    assert rows[0]["config"] == "fake" and rows[0]["unreadable"] == 0
+
+
+def test_an_unreadable_call_is_counted_and_fails_the_turn(tmp_path: Path) -> None:
+    turns = heldout_turns(write_split(tmp_path / "test.jsonl"))[:1]
+    model = ScriptedModel('<tool_call>\n{"name": "ssh", "arguments": {"host": \n</tool_call>')
+    [row] = run_heldout(model, turns, {"config": "fake"})
+    assert (row["outcome"], row["reason"], row["unreadable"]) == (
+        "fail",
+        "unreadable tool call",
+        1,
+    )
 
 
 def test_wrong_argument_is_a_failed_turn(tmp_path: Path) -> None:

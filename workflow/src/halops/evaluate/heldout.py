@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from bot.agent.loop import parsed_reply
 from bot.agent.model import ChatModel, ModelUnavailable
 from halops.contract.toolcall import ToolCall, render_messages_for_training
@@ -68,28 +70,43 @@ def heldout_turns(path: Path, max_turns: int | None = None) -> list[HeldoutTurn]
     return turns[:max_turns] if max_turns is not None else turns
 
 
-def score_turn(model: ChatModel, turn: HeldoutTurn) -> tuple[str, str, str]:
-    """(outcome pass|fail, reason, the model's raw reply)."""
+@dataclass(frozen=True)
+class TurnScore:
+    outcome: str  # pass | fail
+    reason: str
+    text: str  # the model's raw reply
+    unreadable: int = 0  # <tool_call> blocks in the reply that could not be read
+
+
+def score_turn(model: ChatModel, turn: HeldoutTurn) -> TurnScore:
     try:
         reply = model.complete(turn.context)
     except ModelUnavailable as exc:
-        return "fail", f"error: {exc}", ""
+        return TurnScore("fail", f"error: {exc}", "")
     parsed = parsed_reply(reply)
+    unreadable = len(parsed.errors)
     if not parsed.calls:
-        return "fail", "no tool call in the reply", reply.text
+        reason = "unreadable tool call" if unreadable else "no tool call in the reply"
+        return TurnScore("fail", reason, reply.text, unreadable)
     result = match_call(parsed.calls[0], ExpectedCall.exact(turn.reference))
     if result.ok:
-        return "pass", f"matches {turn.reference.name}", reply.text
-    return "fail", f"{result.error_type}: {result.reason}", reply.text
+        return TurnScore("pass", f"matches {turn.reference.name}", reply.text, unreadable)
+    return TurnScore("fail", f"{result.error_type}: {result.reason}", reply.text, unreadable)
 
 
 def run_heldout(
-    model: ChatModel, turns: Sequence[HeldoutTurn], labels: Mapping[str, Any]
+    model: ChatModel,
+    turns: Sequence[HeldoutTurn],
+    labels: Mapping[str, Any],
+    progress: bool = False,
 ) -> list[dict[str, Any]]:
+    """One row per turn, in file order: the turns of one conversation follow each other, so
+    each request shares its prefix with the one before (llama.cpp's cache keeps it)."""
     rows = []
-    for turn in turns:
+    label = str(labels.get("config", labels.get("model", "")))
+    for turn in tqdm(turns, desc=f"held-out: {label}", unit="turn", disable=not progress):
         start = time.monotonic()
-        outcome, reason, text = score_turn(model, turn)
+        score = score_turn(model, turn)
         rows.append(
             {
                 **labels,
@@ -97,13 +114,14 @@ def run_heldout(
                 "case_id": f"{turn.example_id}#{turn.turn}",
                 "category": "heldout",
                 "trial": 0,
-                "outcome": outcome,
-                "score": 1.0 if outcome == "pass" else 0.0,
-                "reason": reason,
-                "answer": text,
+                "outcome": score.outcome,
+                "score": 1.0 if score.outcome == "pass" else 0.0,
+                "reason": score.reason,
+                "unreadable": score.unreadable,
+                "answer": score.text,
                 "proposals": json.dumps([turn.reference.to_openai()]),
                 "duration_s": round(time.monotonic() - start, 2),
             }
         )
-        log.info("%s heldout %s: %s (%s)", labels, rows[-1]["case_id"], outcome, reason)
+        log.info("%s heldout %s: %s (%s)", label, rows[-1]["case_id"], score.outcome, score.reason)
     return rows

@@ -88,6 +88,7 @@ class Run:
     status: str  # answered | iteration_cap | model_error | error
     proposals: tuple[Proposal, ...] = ()
     error: str | None = None  # the model server failed: nothing to score
+    unreadable: int = 0  # <tool_call> blocks the parser could not read, over all model turns
 
 
 @dataclass(frozen=True)
