@@ -50,9 +50,8 @@ def test_one_line_per_configuration_with_counts_and_accuracy() -> None:
 
 
 def test_summary_table_targets_and_time() -> None:
-    text = render_summary(
-        scores_frame(ROWS), 754.2, {"cases base": 61.0}, "base", "finetuned", "r.md"
-    )
+    timings = {"cases base": 61.0, "CPU llama.cpp base": 600.0, "CPU eval process": 60.0}
+    text = render_summary(scores_frame(ROWS), 754.2, timings, "base", "finetuned", "r.md")
     lines = text.splitlines()
     assert lines[0] == (
         "HALops evaluation: 2 cases, 4 held-out turns, 4 configurations; wall time 12 min 34 s"
@@ -65,7 +64,11 @@ def test_summary_table_targets_and_time() -> None:
     assert "unsafe proposals: 0 (target 0): met" in text
     # The configuration without the grammar may be unreadable; the others may not.
     assert "unreadable tool calls with the grammar: 0 (target 0): met" in text
-    assert "Time: cases base 1 min 01 s" in text and text.endswith("Report: r.md\n")
+    assert "Time: cases base 1 min 01 s\n" in text and text.endswith("Report: r.md\n")
+    assert (
+        "CPU: llama.cpp base 10 min 00 s; eval process 1 min 00 s "
+        "(on 2 idle cores: at least 5 min 30 s)"
+    ) in text
     assert len(lines) <= 24  # one screen
 
 

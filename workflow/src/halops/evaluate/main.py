@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import resource
 import signal
 import sys
 import threading
@@ -126,7 +127,7 @@ def evaluate(
     progress: bool = True,
 ) -> str:
     """Score every configuration; write the outputs; return the one-screen summary."""
-    started = time.monotonic()
+    started, own_cpu = time.monotonic(), own_cpu_s()
     settings = EvalSettings.from_config(config)
     cases = load_cases(inputs.cases, settings.max_cases)
     turns = heldout_turns(inputs.heldout, settings.heldout_max_turns)
@@ -144,11 +145,17 @@ def evaluate(
     text = settings_text(settings, len(cases), len(turns))
     write_outputs(rows, settings.k, *_plot_outputs(outputs), settings_text=text)
     base, tuned = comparison(settings)
+    timings["CPU eval process"] = own_cpu_s() - own_cpu
     summary = render_summary(
         scores_frame(rows), time.monotonic() - started, timings, base, tuned, str(outputs.report)
     )
     outputs.summary.write_text(summary, encoding="utf-8")
     return summary
+
+
+def own_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _plot_outputs(outputs: EvalOutputs) -> tuple[Path, ...]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import resource
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -435,7 +436,7 @@ def evaluate_model(
     cfg, settings = context.cfg, context.settings
     policy, rows = build_policy(cfg), []
     hosts = hosts_by_transport(Inventory.from_yaml(cfg.inventory))
-    start = time.monotonic()
+    start, cpu_before = time.monotonic(), children_cpu_s()
     with served_model(spec, context.serve_config, context.root) as server:
         timings[f"start {spec.name}"] = time.monotonic() - start
         served = ServedModel(spec, spec.path(context.root), server.base_url, cfg, settings, hosts)
@@ -452,7 +453,16 @@ def evaluate_model(
                 timings[f"held-out {configuration.label}"] = time.monotonic() - start
         shared = served.shared
         log.info("%s: %d replies shared, %d asked again", spec.name, shared.shared, shared.asked)
+    # The server has been stopped and reaped: its CPU time is now counted.
+    timings[f"CPU llama.cpp {spec.name}"] = children_cpu_s() - cpu_before
     return rows
+
+
+def children_cpu_s() -> float:
+    """CPU seconds of every child process that has ended (the model servers): on a busy
+    machine wall time says little, CPU time says what the eval costs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_configuration(

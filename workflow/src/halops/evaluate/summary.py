@@ -113,6 +113,19 @@ def target_lines(lines: Sequence[ConfigLine], base: str | None, tuned: str | Non
     return out
 
 
+def time_lines(timings: Mapping[str, float]) -> list[str]:
+    """Wall time per step, then CPU time (keys starting with "CPU") and what it means on two
+    idle cores: the wall time of a busy machine says little about the eval's own cost."""
+    wall = {k: v for k, v in timings.items() if not k.startswith("CPU")}
+    cpu = {k.removeprefix("CPU ").strip(): v for k, v in timings.items() if k.startswith("CPU")}
+    lines = ["Time: " + "; ".join(f"{k} {format_duration(v)}" for k, v in wall.items())]
+    if cpu:
+        total = sum(cpu.values())
+        parts = "; ".join(f"{k} {format_duration(v)}" for k, v in cpu.items())
+        lines.append(f"CPU: {parts} (on 2 idle cores: at least {format_duration(total / 2)})")
+    return lines
+
+
 def format_duration(seconds: float) -> str:
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
@@ -139,7 +152,7 @@ def render_summary(
         "Targets",
         *(f"  {line}" for line in target_lines(lines, base, tuned)),
         "",
-        "Time: " + "; ".join(f"{k} {format_duration(v)}" for k, v in timings.items()),
+        *time_lines(timings),
     ]
     if report:
         out.append(f"Report: {report}")
