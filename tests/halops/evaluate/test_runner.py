@@ -147,3 +147,13 @@ def test_retriever_documents_reach_the_system_prompt(retrieved) -> None:
     model = ScriptedModel("no idea")
     run_case(make_case(), model, POLICY, SETTINGS, retriever=lambda q: retrieved)
     assert "Use smartctl -H." in model.seen[0][0]["content"]
+
+
+def test_cases_with_the_same_retrieval_run_next_to_each_other() -> None:
+    from halops.evaluate.runner import cases_by_retrieval
+
+    cases = [make_case(id=name, question=name) for name in ("a1", "b1", "a2", "b2")]
+    docs = {"a": [("A", "x"), ("Z", "y")], "b": [("B", "x")]}
+    ordered = cases_by_retrieval(cases, lambda question: docs[question[0]])
+    assert [case.id for case in ordered] == ["a1", "a2", "b1", "b2"]
+    assert cases_by_retrieval(cases, None) == cases
