@@ -41,7 +41,7 @@ _LITERALS = re.compile(r'"(?:[^"\\]|\\.)*"|\[(?:[^\]\\]|\\.)*\]')
 # and a reply can then never hold a half-written tool-call block.
 _OPEN, _CLOSE = json.dumps(TOOL_CALL_OPEN + "\n"), json.dumps("\n" + TOOL_CALL_CLOSE)
 _ROOT_ANSWER_OR_CALLS = "root ::= halops-prose | halops-prose? halops-calls\n"
-_ROOT_CALLS = "root ::= halops-prose? halops-calls\n"
+_ROOT_CALLS = "root ::= halops-calls\n"
 _FRAME = f"""halops-prose ::= ( [^<] | "<"+ [^<t] )+
 halops-calls ::= halops-call ( "\\n" halops-call )*
 halops-call ::= {_OPEN} {CALL_JSON_RULE} {_CLOSE}
@@ -91,7 +91,7 @@ def tool_call_grammar(
     require_call: bool = False,
 ) -> str:
     """The GBNF grammar (root rule `root`) for replies to a model offered `specs`;
-    `require_call` leaves out the plain answer (OpenAI's `tool_choice: "required"`)."""
+    `require_call` admits calls only, no prose (OpenAI's `tool_choice: "required"`)."""
     from llama_cpp.llama_grammar import json_schema_to_gbnf
 
     schemas = offered_schemas(specs, hosts_by_transport)
