@@ -143,7 +143,16 @@ def evaluate(
             if any(c.model == spec.name for c in settings.configurations):
                 rows += evaluate_model(spec, cases, turns, context, timings)
     text = settings_text(settings, len(cases), len(turns))
-    write_outputs(rows, settings.k, *_plot_outputs(outputs), settings_text=text)
+    write_outputs(
+        rows,
+        settings.k,
+        outputs.scores,
+        outputs.report,
+        outputs.outcomes_png,
+        outputs.categories_png,
+        outputs.heldout_png,
+        settings_text=text,
+    )
     base, tuned = comparison(settings)
     timings["CPU eval process"] = own_cpu_s() - own_cpu
     summary = render_summary(
@@ -156,16 +165,6 @@ def evaluate(
 def own_cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-def _plot_outputs(outputs: EvalOutputs) -> tuple[Path, ...]:
-    return (
-        outputs.scores,
-        outputs.report,
-        outputs.outcomes_png,
-        outputs.categories_png,
-        outputs.heldout_png,
-    )
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

@@ -220,7 +220,7 @@ def run_case(
         limiter=UNLIMITED,
         retriever=retriever,
         caps=AgentCaps(settings.max_iterations, REPLAY_TIMEOUT_S),
-        **({"base_prompt": base_prompt} if base_prompt else {}),
+        base_prompt=base_prompt or AgentDeps.base_prompt,
     )
     try:
         result = Agent(deps).run(case.question, requester="eval", conversation_id=case.id)
@@ -347,12 +347,18 @@ class _Reusing:
 
     def complete(self, messages: list[dict[str, Any]]) -> ModelReply:
         free = self.shared.replies.get(SharedReplies.key(messages, self.options))
-        ended = free is not None and free.finish_reason in ("stop", "length")
-        if ended and self.acceptor.accepts(free.text, complete=free.finish_reason == "stop"):
+        if free is not None and self._unchanged_by_grammar(free):
             self.shared.shared += 1
             return free
         self.shared.asked += 1
         return self.inner.complete(messages)
+
+    def _unchanged_by_grammar(self, reply: ModelReply) -> bool:
+        """A reply that ended (by itself or at the token budget) and whose every token the
+        grammar allows, with the end of generation too where it ended by itself."""
+        if reply.finish_reason not in ("stop", "length"):
+            return False
+        return self.acceptor.accepts(reply.text, complete=reply.finish_reason == "stop")
 
 
 # --- serving each model ----------------------------------------------------------------------
