@@ -10,6 +10,8 @@ admits exactly two shapes of reply, the two the model was trained to write
 - optional prose, then one or more ``<tool_call>`` blocks, each holding one JSON object that is
   valid for one of the offered tools: the name is one of theirs, the arguments follow the tool's
   JSON schema, and ``host`` is one of the inventory names that allow that tool's transport.
+  Keys come in the order the tool declares them (required first), which is the order the
+  training data writes them in; the converter fixes an order so the grammar stays small.
 
 The JSON part is not written by hand: each tool's call schema goes through llama.cpp's own
 JSON-schema-to-GBNF converter as shipped in llama-cpp-python (`json_schema_to_gbnf`), and only
