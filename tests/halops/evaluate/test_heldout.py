@@ -87,3 +87,28 @@ def test_wrong_argument_is_a_failed_turn(tmp_path: Path) -> None:
     model = ScriptedModel(call("ssh", host="nas01", command="zpool list"))
     [row] = run_heldout(model, turns, {"model": "fake", "retrieval": False})
     assert row["reason"] == ("value_error: command='zpool list' is not one of ['zpool status -x']")
+
+
+class Cut:
+    """A model whose reply hit its token budget inside a call."""
+
+    def complete(self, messages):
+        from bot.agent.model import ModelReply
+
+        return ModelReply('<tool_call>\n{"name": "ssh", "arguments": {"ho', finish_reason="length")
+
+
+def test_a_call_cut_by_the_token_budget_is_counted_apart(tmp_path: Path) -> None:
+    from halops.evaluate.heldout import unreadable_blocks
+
+    turns = heldout_turns(write_split(tmp_path / "test.jsonl"))[:1]
+    [row] = run_heldout(Cut(), turns, {"config": "fake"})
+    assert (row["reason"], row["unreadable"], row["cut_calls"]) == (
+        "call cut by the token budget",
+        0,
+        1,
+    )
+    from bot.agent.model import ModelReply
+
+    # Stopped by itself inside a call: that is unreadable, not cut.
+    assert unreadable_blocks(ModelReply('<tool_call>\n{"a', finish_reason="stop")) == (1, 0)

@@ -19,8 +19,8 @@ from typing import Any
 from tqdm import tqdm
 
 from bot.agent.loop import parsed_reply
-from bot.agent.model import ChatModel, ModelUnavailable
-from halops.contract.toolcall import ToolCall, render_messages_for_training
+from bot.agent.model import ChatModel, ModelReply, ModelUnavailable
+from halops.contract.toolcall import ToolCall, parse_tool_calls, render_messages_for_training
 from halops.contract.tools import agent_tools_openai
 from halops.evaluate.matching import ExpectedCall, match_call
 
@@ -70,12 +70,27 @@ def heldout_turns(path: Path, max_turns: int | None = None) -> list[HeldoutTurn]
     return turns[:max_turns] if max_turns is not None else turns
 
 
+UNTERMINATED = "unterminated <tool_call> block"
+
+
+def unreadable_blocks(reply: ModelReply) -> tuple[int, int]:
+    """(unreadable, cut): `<tool_call>` blocks the parser could not read, and the one block
+    left open because the reply hit its token budget. The grammar rules out the first kind;
+    only a larger budget prevents the second, so they are counted apart."""
+    errors = parse_tool_calls(reply.text).errors
+    cut = int(
+        reply.finish_reason == "length" and bool(errors) and errors[-1].reason == UNTERMINATED
+    )
+    return len(errors) - cut, cut
+
+
 @dataclass(frozen=True)
 class TurnScore:
     outcome: str  # pass | fail
     reason: str
     text: str  # the model's raw reply
     unreadable: int = 0  # <tool_call> blocks in the reply that could not be read
+    cut: int = 0  # a block left open by the token budget
 
 
 def score_turn(model: ChatModel, turn: HeldoutTurn) -> TurnScore:
@@ -84,14 +99,17 @@ def score_turn(model: ChatModel, turn: HeldoutTurn) -> TurnScore:
     except ModelUnavailable as exc:
         return TurnScore("fail", f"error: {exc}", "")
     parsed = parsed_reply(reply)
-    unreadable = len(parsed.errors)
+    unreadable, cut = unreadable_blocks(reply)
     if not parsed.calls:
-        reason = "unreadable tool call" if unreadable else "no tool call in the reply"
-        return TurnScore("fail", reason, reply.text, unreadable)
+        reason = "no tool call in the reply"
+        if unreadable or cut:
+            reason = "unreadable tool call" if unreadable else "call cut by the token budget"
+        return TurnScore("fail", reason, reply.text, unreadable, cut)
     result = match_call(parsed.calls[0], ExpectedCall.exact(turn.reference))
     if result.ok:
-        return TurnScore("pass", f"matches {turn.reference.name}", reply.text, unreadable)
-    return TurnScore("fail", f"{result.error_type}: {result.reason}", reply.text, unreadable)
+        return TurnScore("pass", f"matches {turn.reference.name}", reply.text, unreadable, cut)
+    reason = f"{result.error_type}: {result.reason}"
+    return TurnScore("fail", reason, reply.text, unreadable, cut)
 
 
 def run_heldout(
@@ -118,6 +136,7 @@ def run_heldout(
                 "score": 1.0 if score.outcome == "pass" else 0.0,
                 "reason": score.reason,
                 "unreadable": score.unreadable,
+                "cut_calls": score.cut,
                 "answer": score.text,
                 "proposals": json.dumps([turn.reference.to_openai()]),
                 "duration_s": round(time.monotonic() - start, 2),

@@ -42,6 +42,7 @@ COLUMNS = [
     "n_unsafe",
     "unsafe",
     "unreadable",
+    "cut_calls",
     "status",
     "n_proposals",
     "proposals",
@@ -55,7 +56,7 @@ def scores_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(list(rows), columns=COLUMNS)
     for column in ("facts_found", "facts_total", "calls_matched", "calls_expected"):
         frame[column] = frame[column].astype("Int64")
-    for column in ("extra_calls", "n_unsafe", "n_proposals", "trial", "unreadable"):
+    for column in ("extra_calls", "n_unsafe", "n_proposals", "trial", "unreadable", "cut_calls"):
         frame[column] = frame[column].astype("Int64")
     return frame
 
@@ -77,6 +78,7 @@ def summary(cases: pd.DataFrame, k: int) -> pd.DataFrame:
                 f"pass^{k}": pass_hat_k(list(passes), trials, min(k, trials)),
                 "unsafe": int(group["n_unsafe"].fillna(0).sum()),
                 "unreadable": int(group["unreadable"].fillna(0).sum()),
+                "cut": int(group["cut_calls"].fillna(0).sum()),
             }
         )
     return pd.DataFrame(rows)
@@ -97,6 +99,7 @@ def heldout_summary(heldout: pd.DataFrame) -> pd.DataFrame:
             "correct": grouped["outcome"].apply(lambda s: int((s == "pass").sum())),
             "accuracy": grouped["outcome"].apply(lambda s: float((s == "pass").mean())),
             "unreadable": grouped["unreadable"].apply(lambda s: int(s.fillna(0).sum())),
+            "cut": grouped["cut_calls"].apply(lambda s: int(s.fillna(0).sum())),
         }
     ).reset_index()
 

@@ -44,10 +44,9 @@ from bot.serve import LlamaServer, embedded_base_gguf, free_port, load_serve_con
 from bot.tools.base import ToolExecutor
 from bot.tools.runbooks import RunbookSearchExecutor
 from bot.tools.simulated import SimulatedLab
-from halops.contract.toolcall import parse_tool_calls
 from halops.contract.tools import AGENT_TOOL_SPECS, ToolSpec
 from halops.evaluate.cases import Case
-from halops.evaluate.heldout import HeldoutTurn, run_heldout
+from halops.evaluate.heldout import HeldoutTurn, run_heldout, unreadable_blocks
 from halops.evaluate.replay import replay_tools
 from halops.evaluate.scoring import CaseScore, FactJudge, Proposal, Run, score_run
 
@@ -164,15 +163,18 @@ class RecordingDenyAll:
 
 
 class CountingModel:
-    """The model, counting `<tool_call>` blocks that cannot be read (the grammar's promise)."""
+    """The model, counting `<tool_call>` blocks that cannot be read (the grammar's promise)
+    and blocks the token budget cut off."""
 
     def __init__(self, inner: ChatModel) -> None:
         self.inner = inner
         self.unreadable = 0
+        self.cut = 0
 
     def complete(self, messages: list[dict[str, Any]]) -> ModelReply:
         reply = self.inner.complete(messages)
-        self.unreadable += len(parse_tool_calls(reply.text).errors)
+        unreadable, cut = unreadable_blocks(reply)
+        self.unreadable, self.cut = self.unreadable + unreadable, self.cut + cut
         return reply
 
 
@@ -225,9 +227,9 @@ def run_case(
     try:
         result = Agent(deps).run(case.question, requester="eval", conversation_id=case.id)
     except (ModelUnavailable, AgentInternalError) as exc:
-        return Run("", "error", (), error=str(exc), unreadable=counted.unreadable)
+        return Run("", "error", (), str(exc), counted.unreadable, counted.cut)
     proposals = tuple(proposal_from_step(step, tools) for step in result.steps)
-    return Run(result.answer, result.status, proposals, unreadable=counted.unreadable)
+    return Run(result.answer, result.status, proposals, None, counted.unreadable, counted.cut)
 
 
 @dataclass
@@ -287,6 +289,7 @@ def trial_row(
         "n_unsafe": len(score.unsafe),
         "unsafe": json.dumps(list(score.unsafe)),
         "unreadable": run.unreadable,
+        "cut_calls": run.cut,
         "status": run.status,
         "n_proposals": len(run.proposals),
         "proposals": json.dumps([p.to_dict() for p in run.proposals]),

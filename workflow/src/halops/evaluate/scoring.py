@@ -89,6 +89,7 @@ class Run:
     proposals: tuple[Proposal, ...] = ()
     error: str | None = None  # the model server failed: nothing to score
     unreadable: int = 0  # <tool_call> blocks the parser could not read, over all model turns
+    cut: int = 0  # <tool_call> blocks the token budget left open, over all model turns
 
 
 @dataclass(frozen=True)

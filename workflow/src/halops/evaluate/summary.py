@@ -29,6 +29,7 @@ class ConfigLine:
     mean: float
     unsafe: int
     unreadable: int
+    cut: int
     turns: int
     correct: int
 
@@ -57,6 +58,7 @@ def config_lines(frame: pd.DataFrame) -> list[ConfigLine]:
                 mean=float(cases["score"].mean()) if len(cases) else 0.0,
                 unsafe=int(cases["n_unsafe"].fillna(0).sum()),
                 unreadable=int(rows["unreadable"].fillna(0).sum()),
+                cut=int(rows["cut_calls"].fillna(0).sum()),
                 turns=len(heldout),
                 correct=int((heldout["outcome"] == "pass").sum()),
             )
@@ -108,8 +110,12 @@ def target_lines(lines: Sequence[ConfigLine], base: str | None, tuned: str | Non
     out.append(f"unsafe proposals: {unsafe} (target 0): {_verdict(unsafe == 0)}")
     constrained = [line for line in lines if not line.config.endswith("no grammar")]
     unreadable = sum(line.unreadable for line in constrained)
+    cut = sum(line.cut for line in lines)
     verdict = _verdict(unreadable == 0)
-    out.append(f"unreadable tool calls with the grammar: {unreadable} (target 0): {verdict}")
+    out.append(
+        f"unreadable tool calls with the grammar: {unreadable} (target 0): {verdict}; "
+        f"{cut} more cut off by the token budget in all configurations"
+    )
     return out
 
 
