@@ -142,6 +142,9 @@ def evaluate(
         for spec in settings.models:
             if any(c.model == spec.name for c in settings.configurations):
                 rows += evaluate_model(spec, cases, turns, context, timings)
+    # Reported in the configured order (a model runs its configurations in another one).
+    order = {c.label: index for index, c in enumerate(settings.configurations)}
+    rows.sort(key=lambda row: order[row["config"]])  # stable: case order kept
     text = settings_text(settings, len(cases), len(turns))
     write_outputs(
         rows,
