@@ -56,8 +56,10 @@ def pair(acceptor, free_reply, grammar_reply=("asked", "stop"), options=OPTIONS)
         ("tank is ONLINE.", "stop"),
         (call("ssh", host="nas01", command="zpool status tank"), "stop"),
         ('Checking.\n<tool_call>\n{"name": "ssh", "arguments": {"host": "nas01", "com', "length"),
+        # Reading stopped after the first call (held-out turns): the grammar allows more.
+        (call("ssh", host="nas01", command="zpool status tank"), "until"),
     ],
-    ids=["answer", "call", "cut by the token budget"],
+    ids=["answer", "call", "cut by the token budget", "read until the first call"],
 )
 def test_a_reply_the_grammar_allows_is_shared(acceptor, free_reply) -> None:
     shared, constrained, reply = pair(acceptor, free_reply)

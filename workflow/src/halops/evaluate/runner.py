@@ -10,7 +10,8 @@ host and nothing the policy sends to a person ever "runs".
 
 Time goes into prompt evaluation and rambling. Requests that share a prefix (the system prompt,
 earlier turns of a conversation) reuse llama.cpp's KV cache, so each configuration's cases run
-back to back. At temperature 0 a configuration *with* the grammar can take every reply of the
+back to back; a held-out turn is read only up to its first call, and the server stops
+generating there. At temperature 0 a configuration *with* the grammar can take every reply of the
 same model *without* it that the grammar allows unchanged (greedy decoding then picks the very
 same tokens), so the run without the grammar goes first and the grammar run asks the server
 only where the grammar would have changed something (`SharedReplies`).
@@ -35,7 +36,7 @@ from bot.agent.config import AgentConfig
 from bot.agent.confirm import ApprovalDecision, ApprovalRequest
 from bot.agent.grammar import GrammarAcceptor, hosts_by_transport, tool_call_grammar
 from bot.agent.loop import Agent, AgentCaps, AgentDeps, AgentInternalError, Retriever, Step
-from bot.agent.model import ChatModel, ModelReply, ModelUnavailable, OpenAIChatModel
+from bot.agent.model import UNTIL, ChatModel, ModelReply, ModelUnavailable, OpenAIChatModel
 from bot.agent.ratelimit import SlidingWindowLimiter
 from bot.agent.wiring import runbook_retriever, runbook_search
 from bot.safety.inventory import Inventory
@@ -44,6 +45,7 @@ from bot.serve import LlamaServer, embedded_base_gguf, free_port, load_serve_con
 from bot.tools.base import ToolExecutor
 from bot.tools.runbooks import RunbookSearchExecutor
 from bot.tools.simulated import SimulatedLab
+from halops.contract.toolcall import TOOL_CALL_CLOSE
 from halops.contract.tools import AGENT_TOOL_SPECS, ToolSpec
 from halops.evaluate.cases import Case
 from halops.evaluate.heldout import HeldoutTurn, run_heldout, unreadable_blocks
@@ -309,6 +311,10 @@ class SharedReplies:
     reply that ended by itself, the grammar may end there), the constrained run would pick the
     same tokens and return the same reply. llama.cpp's own grammar sampler decides that
     (`GrammarAcceptor`), so the grammar run asks the server only for the other replies.
+
+    "Same" up to one caveat that holds for any rerun too: llama.cpp's logits depend slightly on
+    how the prompt was split into batches (what the KV cache already held), so two runs can
+    part ways where two tokens are nearly tied.
     """
 
     def __init__(self) -> None:
@@ -357,9 +363,10 @@ class _Reusing:
         return self.inner.complete(messages)
 
     def _unchanged_by_grammar(self, reply: ModelReply) -> bool:
-        """A reply that ended (by itself or at the token budget) and whose every token the
-        grammar allows, with the end of generation too where it ended by itself."""
-        if reply.finish_reason not in ("stop", "length"):
+        """A reply that ended (by itself, at the token budget, or where reading stopped) and
+        whose every token the grammar allows, with the end of generation too where it ended by
+        itself."""
+        if reply.finish_reason not in ("stop", "length", UNTIL):
             return False
         return self.acceptor.accepts(reply.text, complete=reply.finish_reason == "stop")
 
@@ -388,10 +395,15 @@ class ServedModel:
     _acceptors: dict[str, GrammarAcceptor] = field(default_factory=dict)
 
     def factory(
-        self, specs: Sequence[ToolSpec], grammar: bool, max_tokens: int | None = None
+        self,
+        specs: Sequence[ToolSpec],
+        grammar: bool,
+        max_tokens: int | None = None,
+        until: str | None = None,
     ) -> ModelFactory:
         """Model clients with the eval's generation settings; each trial gets its own seed so
-        that trials can differ when temperature > 0, and repeat exactly when rerun."""
+        that trials can differ when temperature > 0, and repeat exactly when rerun. `until`
+        stops reading (and generating) once the reply holds that text."""
         text = tool_call_grammar(specs, self.hosts) if grammar else None
         max_tokens = max_tokens or self.settings.max_tokens
         sharing = self.settings.temperature == 0.0
@@ -404,8 +416,11 @@ class ServedModel:
                 temperature=self.settings.temperature,
                 timeout_s=self.settings.request_timeout_s,
                 grammar=text,
+                until=until,
                 **options,
             )
+            if until is not None:
+                options["until"] = until  # part of the key: replies read to another end differ
             if not sharing:
                 return client
             if text is None:
@@ -455,8 +470,12 @@ def evaluate_model(
             timings[f"cases {configuration.label}"] = time.monotonic() - start
             if configuration.heldout and heldout:
                 start = time.monotonic()
+                # Only the first call is scored: reading (and generating) stops after it.
                 ask = served.factory(
-                    AGENT_TOOL_SPECS, configuration.grammar, settings.heldout_max_tokens
+                    AGENT_TOOL_SPECS,
+                    configuration.grammar,
+                    settings.heldout_max_tokens,
+                    until=TOOL_CALL_CLOSE,
                 )
                 rows += run_heldout(ask(0), heldout, configuration.labels(), context.progress)
                 timings[f"held-out {configuration.label}"] = time.monotonic() - start
