@@ -15,7 +15,6 @@ from pathlib import Path
 from types import FrameType
 
 from bot.agent.config import AgentConfigError, load_agent_config
-from bot.paths import add_config_dir_option, config_dir
 from bot.slack.config import DEFAULT_BOT_CONFIG, BotConfigError, load_bot_config
 
 log = logging.getLogger(__name__)
@@ -23,8 +22,7 @@ log = logging.getLogger(__name__)
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="halops bot", description=__doc__)
-    add_config_dir_option(parser)
-    parser.add_argument("--config", type=Path, help="bot.yaml (default: in the config dir)")
+    parser.add_argument("--config", type=Path, default=DEFAULT_BOT_CONFIG, help="bot.yaml")
     parser.add_argument("--http", action="store_true", help="HTTP mode instead of Socket Mode")
     parser.add_argument("--host", default="127.0.0.1", help="HTTP mode: address to bind")
     parser.add_argument("--port", type=int, default=3000, help="HTTP mode: port")
@@ -50,8 +48,7 @@ def cli_main(argv: list[str]) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        default = config_dir(args.config_dir) / DEFAULT_BOT_CONFIG.name
-        bot_cfg = load_bot_config(args.config or default)
+        bot_cfg = load_bot_config(args.config)
         agent_cfg = load_agent_config(bot_cfg.agent_config)
         secrets = required_env(args.http)
     except (BotConfigError, AgentConfigError) as exc:
