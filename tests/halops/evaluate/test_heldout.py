@@ -112,3 +112,20 @@ def test_a_call_cut_by_the_token_budget_is_counted_apart(tmp_path: Path) -> None
 
     # Stopped by itself inside a call: that is unreadable, not cut.
     assert unreadable_blocks(ModelReply('<tool_call>\n{"a', finish_reason="stop")) == (1, 0)
+
+
+def test_a_turn_budget_spreads_over_the_whole_split(tmp_path: Path) -> None:
+    from halops.evaluate.heldout import evenly_spaced
+
+    path = tmp_path / "test.jsonl"
+    examples = [EXAMPLE | {"metadata": {"example_id": f"ex{i}"}} for i in range(5)]
+    path.write_text("".join(json.dumps(e) + "\n" for e in examples))
+    picked = heldout_turns(path, max_turns=4)  # 10 turns in all
+    assert [(t.example_id, t.turn) for t in picked] == [
+        ("ex0", 2),
+        ("ex1", 2),
+        ("ex2", 5),
+        ("ex3", 5),
+    ]
+    assert evenly_spaced(picked, None) == picked and evenly_spaced(picked, 9) == picked
+    assert heldout_turns(path, max_turns=4) == picked  # the same turns every time

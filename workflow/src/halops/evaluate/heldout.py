@@ -58,7 +58,8 @@ def example_turns(example: Mapping[str, Any], fallback_id: str) -> list[HeldoutT
 
 
 def heldout_turns(path: Path, max_turns: int | None = None) -> list[HeldoutTurn]:
-    """The scored turns of a JSONL split, in file order (none when the file is absent)."""
+    """The scored turns of a JSONL split in file order (none when the file is absent);
+    `max_turns` of them spread evenly over the whole split (`evenly_spaced`)."""
     if not Path(path).is_file():
         log.warning("%s not found: no held-out scores", path)
         return []
@@ -67,7 +68,17 @@ def heldout_turns(path: Path, max_turns: int | None = None) -> list[HeldoutTurn]
         for number, line in enumerate(handle, start=1):
             if line.strip():
                 turns += example_turns(json.loads(line), f"{path.name}:{number}")
-    return turns[:max_turns] if max_turns is not None else turns
+    return evenly_spaced(turns, max_turns)
+
+
+def evenly_spaced(turns: list[HeldoutTurn], count: int | None) -> list[HeldoutTurn]:
+    """`count` turns at even steps through the split, in order: every scenario and wording
+    of a long split gets its share, where its first turns would cover only the first tasks;
+    the same split and count always give the same turns."""
+    if count is None or count >= len(turns):
+        return turns
+    step = len(turns) / count
+    return [turns[int(index * step)] for index in range(count)]
 
 
 UNTERMINATED = "unterminated <tool_call> block"
