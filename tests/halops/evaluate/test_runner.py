@@ -157,3 +157,18 @@ def test_cases_with_the_same_retrieval_run_next_to_each_other() -> None:
     ordered = cases_by_retrieval(cases, lambda question: docs[question[0]])
     assert [case.id for case in ordered] == ["a1", "a2", "b1", "b2"]
     assert cases_by_retrieval(cases, None) == cases
+
+
+def test_a_step_is_timed_in_wall_and_server_cpu_seconds() -> None:
+    import os
+
+    from halops.evaluate.runner import process_cpu_s, timed
+
+    timings: dict[str, float] = {}
+    with timed(timings, "cases x", os.getpid()):
+        sum(i * i for i in range(200_000))  # some CPU in "the server" (this process here)
+    assert timings["cases x"] >= 0 and timings["CPU cases x"] >= 0
+    assert process_cpu_s(None) is None and process_cpu_s(2**22 + 12345) is None
+    with timed(timings, "no server", None):
+        pass
+    assert "CPU no server" not in timings

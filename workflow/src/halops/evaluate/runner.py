@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
-import resource
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -460,37 +460,60 @@ def evaluate_model(
     cfg, settings = context.cfg, context.settings
     policy, rows = build_policy(cfg), []
     hosts = hosts_by_transport(Inventory.from_yaml(cfg.inventory))
-    start, cpu_before = time.monotonic(), children_cpu_s()
+    start = time.monotonic()
     with served_model(spec, context.serve_config, context.root) as server:
         timings[f"start {spec.name}"] = time.monotonic() - start
         served = ServedModel(spec, spec.path(context.root), server.base_url, cfg, settings, hosts)
+        pid = server.process.pid if server.process is not None else None
         for configuration in settings.configurations_of(spec.name):
-            start = time.monotonic()
-            rows += run_configuration(configuration, served, cases, policy, context)
-            timings[f"cases {configuration.label}"] = time.monotonic() - start
+            with timed(timings, f"cases {configuration.label}", pid):
+                rows += run_configuration(configuration, served, cases, policy, context)
             if configuration.heldout and heldout:
-                start = time.monotonic()
-                # Only the first call is scored: reading (and generating) stops after it.
-                ask = served.factory(
-                    AGENT_TOOL_SPECS,
-                    configuration.grammar,
-                    settings.heldout_max_tokens,
-                    until=TOOL_CALL_CLOSE,
-                )
-                rows += run_heldout(ask(0), heldout, configuration.labels(), context.progress)
-                timings[f"held-out {configuration.label}"] = time.monotonic() - start
+                with timed(timings, f"held-out {configuration.label}", pid):
+                    rows += run_heldout_turns(configuration, served, heldout, context)
         shared = served.shared
         log.info("%s: %d replies shared, %d asked again", spec.name, shared.shared, shared.asked)
-    # The server has been stopped and reaped: its CPU time is now counted.
-    timings[f"CPU llama.cpp {spec.name}"] = children_cpu_s() - cpu_before
     return rows
 
 
-def children_cpu_s() -> float:
-    """CPU seconds of every child process that has ended (the model servers): on a busy
-    machine wall time says little, CPU time says what the eval costs."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def run_heldout_turns(
+    configuration: Configuration,
+    served: ServedModel,
+    heldout: Sequence[HeldoutTurn],
+    context: EvalContext,
+) -> list[dict[str, Any]]:
+    # Only the first call is scored: reading (and generating) stops after it.
+    ask = served.factory(
+        AGENT_TOOL_SPECS,
+        configuration.grammar,
+        context.settings.heldout_max_tokens,
+        until=TOOL_CALL_CLOSE,
+    )
+    return run_heldout(ask(0), heldout, configuration.labels(), context.progress)
+
+
+@contextmanager
+def timed(timings: dict[str, float], step: str, server_pid: int | None) -> Iterator[None]:
+    """Wall time of a step, and the model server's CPU time in it ("CPU <step>"): on a busy
+    machine wall time says little, CPU time says what the step costs."""
+    start, cpu = time.monotonic(), process_cpu_s(server_pid)
+    yield
+    timings[step] = time.monotonic() - start
+    end = process_cpu_s(server_pid)
+    if cpu is not None and end is not None:
+        timings[f"CPU {step}"] = end - cpu
+
+
+def process_cpu_s(pid: int | None) -> float | None:
+    """User + system CPU seconds of a running process (Linux /proc), None elsewhere."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the command name.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_configuration(
