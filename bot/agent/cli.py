@@ -62,7 +62,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--base-url", help="a running OpenAI-compatible endpoint (with or without /v1)"
     )
     where.add_argument("--port", type=int, help="a running server on 127.0.0.1 at this port")
-    parser.add_argument("--model", help="GGUF to serve when no running server is used")
+    parser.add_argument(
+        "--model", help="GGUF to serve for this request (a running halops serve is not reused)"
+    )
     parser.add_argument("--yes-to-nothing", action="store_true", help="deny every approval")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
