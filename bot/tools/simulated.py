@@ -200,9 +200,11 @@ class SimulatedExecutor:
                 return found
         return None
 
-    def execute(self, args: dict[str, Any], timeout_s: float, **_: Any) -> ToolResult:
-        # **_: the loop passes allow_compound=True for shell lines that need bash; the policy
-        # has judged the line already, and nothing runs here anyway.
+    def execute(
+        self, args: dict[str, Any], timeout_s: float, *, allow_compound: bool = False
+    ) -> ToolResult:
+        # allow_compound: the loop passes it for shell lines that need bash; the policy has
+        # judged the line already, and nothing runs here anyway.
         self.calls.append(dict(args))
         recording = self.lookup(args)
         if recording is None:
