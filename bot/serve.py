@@ -29,12 +29,15 @@ import jsonschema
 import yaml
 
 from bot.lifetime import tied_to_this_process
+from bot.paths import add_config_dir_option, config_dir
 
 if TYPE_CHECKING:
     import openai
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CONFIG = REPO / "config" / "serve.yaml"
+SERVE_CONFIG_NAME = "serve.yaml"
+# Relative on purpose: resolved against the working directory when used, never against the
+# folder the package was installed from (see bot.paths).
+DEFAULT_CONFIG = Path("config") / SERVE_CONFIG_NAME
 SCHEMA = Path(__file__).with_name("serve.schema.yaml")
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 # Lines of server output kept for error messages: enough for a Python traceback.
@@ -111,6 +114,11 @@ def validate_serve_config(data: Any, source: str) -> None:
         raise ServeConfigError("\n".join(lines))
 
 
+def default_serve_config(folder: Path | None = None) -> Path:
+    """serve.yaml in `--config-dir`, else in ./config of the working directory."""
+    return config_dir(folder) / SERVE_CONFIG_NAME
+
+
 def load_serve_config(
     path: Path = DEFAULT_CONFIG, *, root: Path | None = None, model: str | None = None
 ) -> ServerConfig:
@@ -137,12 +145,36 @@ _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 def health_check(base_url: str, timeout: float = 2.0) -> bool:
     """True when GET {base_url}/models answers 200 with at least one model listed."""
+    return bool(served_models(base_url, timeout))
+
+
+def served_models(base_url: str, timeout: float = 2.0) -> list[str]:
+    """The model names a server lists at {base_url}/models (empty when it does not answer)."""
     try:
         with _DIRECT.open(f"{base_url.rstrip('/')}/models", timeout=timeout) as response:
-            body = json.loads(response.read())
-            return response.status == 200 and bool(body.get("data"))
+            return [str(m.get("id")) for m in json.loads(response.read()).get("data", [])]
     except (OSError, ValueError, AttributeError):
-        return False
+        return []
+
+
+def normalise_base_url(url: str) -> str:
+    """An OpenAI-compatible base URL from what a person types: `127.0.0.1:8080`,
+    `http://127.0.0.1:8080/` and `http://127.0.0.1:8080/v1` all mean the same server."""
+    url = url.strip().rstrip("/")
+    if "://" not in url:
+        url = f"http://{url}"
+    return url if url.endswith("/v1") else f"{url}/v1"
+
+
+def loopback_url(port: int, host: str = "127.0.0.1") -> str:
+    return ServerConfig(Path(), host=host, port=port).base_url
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nobody listens on now (the OS picks it), for a server started for one job."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
 
 
 def port_is_open(host: str, port: int) -> bool:
@@ -214,7 +246,10 @@ class LlamaServer:
     def start(self) -> None:
         # Another server on the port would pass our health check and hide a failed start.
         if port_is_open(self.config.host, self.config.port):
-            raise ServerStartError(f"{self.config.host}:{self.config.port} is already in use")
+            taken = f"{self.config.host}:{self.config.port} is already in use"
+            if health_check(self.base_url):
+                taken += f" by a model server (reuse it: --base-url {self.base_url})"
+            raise ServerStartError(taken)
         self.process = subprocess.Popen(
             server_command(self.config),
             stdin=subprocess.DEVNULL,
@@ -298,7 +333,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="halops serve", description="Run llama.cpp's OpenAI-compatible server until Ctrl-C."
     )
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="serve.yaml to use")
+    add_config_dir_option(parser)
+    parser.add_argument(
+        "--config", type=Path, help="serve.yaml to use (default: serve.yaml in the config dir)"
+    )
     parser.add_argument("--port", type=port_number, help="override the configured port")
     parser.add_argument("--model", help="GGUF to serve instead of the configured one")
     return parser.parse_args(argv)
@@ -316,7 +354,8 @@ def cli_main(argv: list[str]) -> int:
     try:
         # A --model path is relative to where the command runs, not to the repository root.
         model = str(Path(args.model).resolve()) if args.model else None
-        config = load_serve_config(args.config, model=model)
+        path = args.config or default_serve_config(args.config_dir)
+        config = load_serve_config(path, model=model)
     except (ServeConfigError, FileNotFoundError, yaml.YAMLError) as err:
         print(f"halops serve: {err}", file=sys.stderr)
         return 2

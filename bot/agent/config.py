@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from bot.paths import config_dir
 from bot.schema_check import check_against_schema
 from halops.contract.prompts import SYSTEM_PROMPT
+from bot.tools.simulated import SimulatedLab
 
 SCHEMA_PATH = Path(__file__).with_name("agent.schema.yaml")
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_AGENT_CONFIG = REPO_ROOT / "config" / "agent.yaml"
+AGENT_CONFIG_NAME = "agent.yaml"
+
+
+def default_agent_config(folder: Path | None = None) -> Path:
+    """agent.yaml in `--config-dir`, else in ./config of the working directory."""
+    return config_dir(folder) / AGENT_CONFIG_NAME
 
 
 class AgentConfigError(ValueError):
@@ -32,20 +39,56 @@ class AgentConfig:
     inventory: Path
     policy: Path
     tools: dict[str, Any]
+    # Optional keys; the defaults are the schema's (a test keeps them equal).
+    tool_call_grammar: bool = True
+    simulated_lab: dict[str, Any] = field(default_factory=lambda: {"recordings": []})
 
     @classmethod
-    def from_dict(cls, data: Any, source: str = "<agent config>", root: Path = REPO_ROOT):
+    def from_dict(cls, data: Any, source: str = "<agent config>", root: Path | None = None):
         check_against_schema(data, SCHEMA_PATH, source, AgentConfigError)
+        root = root if root is not None else Path.cwd()
         paths = {key: root / data[key] for key in ("audit_db", "inventory", "policy")}
         retrieval = {**data["retrieval"], "db_dir": root / data["retrieval"]["db_dir"]}
-        rest = {k: v for k, v in data.items() if k not in paths and k != "retrieval"}
+        rest = {k: v for k, v in data.items() if k not in paths and k not in SPECIAL_KEYS}
+        lab = data.get("simulated_lab", {"recordings": []})
+        lab = {**lab, "recordings": [root / p for p in lab["recordings"]]}
         # The system prompt is not configurable: it is the one the model was trained with.
-        return cls(**rest, **paths, retrieval=retrieval, base_prompt=SYSTEM_PROMPT)
+        return cls(
+            **rest,
+            **paths,
+            retrieval=retrieval,
+            simulated_lab=lab,
+            base_prompt=SYSTEM_PROMPT,
+        )
 
 
-def load_agent_config(path: Path = DEFAULT_AGENT_CONFIG) -> AgentConfig:
+SPECIAL_KEYS = frozenset({"retrieval", "simulated_lab"})
+
+
+def load_agent_config(path: Path | None = None) -> AgentConfig:
+    """Read and validate agent.yaml (default: `default_agent_config()`); relative paths in it
+    resolve against the folder above its folder (the project root)."""
+    path = Path(path) if path is not None else default_agent_config()
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise AgentConfigError(f"{path}: cannot read agent config: {exc}") from exc
-    return AgentConfig.from_dict(data, source=str(path), root=Path(path).resolve().parents[1])
+    return AgentConfig.from_dict(data, source=str(path), root=path.resolve().parents[1])
+
+
+def inventory_is_simulated(path: Path) -> bool:
+    """The inventory's `simulated` mark (the sample lab). An unreadable inventory counts as
+    not simulated here: loading it for the policy fails anyway, before any tool can run."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and data.get("simulated") is True
+
+
+def simulated_lab(cfg: AgentConfig, first: Sequence[Path] = ()) -> SimulatedLab | None:
+    """The recordings to answer tool calls from when the inventory is simulated, else None
+    (a user's own inventory: the real transports)."""
+    if not inventory_is_simulated(cfg.inventory):
+        return None
+    return SimulatedLab.from_files([*first, *cfg.simulated_lab["recordings"]])

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.agent.config import AgentConfig
+from bot.agent.grammar import agent_grammar
 from bot.agent.loop import Retriever
 from bot.agent.model import ChatModel, OpenAIChatModel
 
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 
 def chat_model(cfg: AgentConfig, base_url: str) -> ChatModel:
+    """The model client, with the tool-call grammar when `tool_call_grammar` is on."""
     from bot.serve import openai_client
 
     gen: Mapping[str, Any] = cfg.generation
@@ -33,6 +35,7 @@ def chat_model(cfg: AgentConfig, base_url: str) -> ChatModel:
         seed=gen["seed"],
         max_tokens=int(gen["max_tokens"]),
         timeout_s=float(gen["timeout_s"]),
+        grammar=agent_grammar(cfg),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.agent.config import AgentConfig
+from bot.agent.config import AgentConfig, simulated_lab
 from bot.agent.confirm import Confirmer, DenyAll
 from bot.agent.factories import chat_model, model_endpoint, runbook_retriever, runbook_search
 from bot.agent.loop import AgentCaps, AgentDeps, Retriever
@@ -41,13 +41,15 @@ def host_entries(inventory: Inventory, transport: str) -> dict[str, HostEntry]:
 def build_tool_set(
     cfg: AgentConfig, inventory: Inventory, search: Retriever | None = None
 ) -> dict[str, ToolExecutor]:
-    """The transports from config, plus search_runbooks when an index exists."""
+    """The transports from config (simulated ones for a simulated inventory), plus
+    search_runbooks when an index exists."""
     extra = [RunbookSearchExecutor(search)] if search is not None else []
     return build_tools(
         ToolsConfig.from_mapping(cfg.tools),
         ssh_hosts=host_entries(inventory, "ssh"),
         bmc_hosts=host_entries(inventory, "ipmi"),
         extra=extra,
+        simulated=simulated_lab(cfg),
     )
 
 

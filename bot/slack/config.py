@@ -12,7 +12,8 @@ from bot.schema_check import check_against_schema
 
 SCHEMA_PATH = Path(__file__).with_name("bot.schema.yaml")
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_BOT_CONFIG = REPO_ROOT / "config" / "bot.yaml"
+# Relative: found in the working directory (or --config-dir), never next to the package.
+DEFAULT_BOT_CONFIG = Path("config") / "bot.yaml"
 
 
 class BotConfigError(ValueError):

@@ -1,4 +1,8 @@
-"""Build the agent's tool set from plain configuration and inventory mappings."""
+"""Build the agent's tool set from plain configuration and inventory mappings.
+
+With a `SimulatedLab` (the inventory is marked `simulated: true`), every enabled transport is a
+`SimulatedExecutor` answering from recordings instead of the real one: nothing is contacted.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,12 @@ from bot.tools.base import DEFAULT_OUTPUT_CAP_BYTES, HostEntry, ToolExecutor, To
 from bot.tools.http import HttpExecutor
 from bot.tools.ipmi import DEFAULT_PASSWORD_ENV, IPMI_PORT, IpmiExecutor
 from bot.tools.shell import ShellExecutor
+from bot.tools.simulated import SimulatedLab
 from bot.tools.ssh import DEFAULT_CONNECT_TIMEOUT_S, SSH_PORT, SshExecutor
+from halops.contract.tools import HTTP_SPEC, IPMI_SPEC, SHELL_SPEC, SSH_SPEC
 
 TRANSPORTS = ("shell", "ssh", "ipmi", "http")
+TRANSPORT_SPECS = {"shell": SHELL_SPEC, "ssh": SSH_SPEC, "ipmi": IPMI_SPEC, "http": HTTP_SPEC}
 
 
 @dataclass(frozen=True)
@@ -55,8 +62,33 @@ def build_tools(
     ssh_hosts: Mapping[str, HostEntry] | None = None,
     bmc_hosts: Mapping[str, HostEntry] | None = None,
     extra: Iterable[ToolExecutor] = (),
+    simulated: SimulatedLab | None = None,
 ) -> dict[str, ToolExecutor]:
-    """The enabled executors by tool name; `extra` adds tools from elsewhere (search_runbooks)."""
+    """The enabled executors by tool name; `extra` adds tools from elsewhere (search_runbooks).
+
+    `simulated` replaces every transport with a simulated executor of the same spec.
+    """
+    unknown = set(config.enabled) - set(TRANSPORTS)
+    if unknown:
+        raise ValueError(f"tools.enabled: unknown transport(s) {sorted(unknown)}")
+    if simulated is not None:
+        tools: dict[str, ToolExecutor] = dict(
+            simulated.executors(TRANSPORT_SPECS[name] for name in config.enabled)
+        )
+    else:
+        tools = real_transports(config, ssh_hosts, bmc_hosts)
+    for tool in extra:
+        if tool.spec.name in tools:
+            raise ValueError(f"duplicate tool name {tool.spec.name!r}")
+        tools[tool.spec.name] = tool
+    return tools
+
+
+def real_transports(
+    config: ToolsConfig,
+    ssh_hosts: Mapping[str, HostEntry] | None,
+    bmc_hosts: Mapping[str, HostEntry] | None,
+) -> dict[str, ToolExecutor]:
     cap = config.output_cap_bytes
     builders: dict[str, Callable[[], ToolExecutor]] = {
         "shell": lambda: ShellExecutor(cap_bytes=cap, cwd=config.shell_cwd),
@@ -70,15 +102,7 @@ def build_tools(
         "ipmi": lambda: IpmiExecutor(bmc_hosts or {}, config.ipmi_password_env, cap),
         "http": lambda: HttpExecutor(cap_bytes=cap),
     }
-    unknown = set(config.enabled) - set(builders)
-    if unknown:
-        raise ValueError(f"tools.enabled: unknown transport(s) {sorted(unknown)}")
-    tools: dict[str, ToolExecutor] = {name: builders[name]() for name in config.enabled}
-    for tool in extra:
-        if tool.spec.name in tools:
-            raise ValueError(f"duplicate tool name {tool.spec.name!r}")
-        tools[tool.spec.name] = tool
-    return tools
+    return {name: builders[name]() for name in config.enabled}
 
 
 def tool_specs(tools: Mapping[str, ToolExecutor]) -> list[ToolSpec]:

@@ -21,21 +21,19 @@ from bot.serve import (
     ServeConfigError,
     ServerConfig,
     ServerStartError,
+    default_serve_config,
     embedded_base_gguf,
+    free_port,
     health_check,
     load_serve_config,
+    normalise_base_url,
     openai_client,
     port_is_open,
     resolve_model,
+    served_models,
     server_command,
 )
 from tests.conftest import REPO
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def write_config(tmp_path: Path, **changes: object) -> Path:
@@ -125,6 +123,56 @@ def test_server_command_passes_every_setting() -> None:
 
 def test_health_check_is_false_when_nothing_listens() -> None:
     assert health_check(f"http://127.0.0.1:{free_port()}/v1", timeout=0.5) is False
+    assert served_models(f"http://127.0.0.1:{free_port()}/v1", timeout=0.5) == []
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "http://127.0.0.1:8080/v1",
+        "http://127.0.0.1:8080/v1/",
+        "http://127.0.0.1:8080",
+        "http://127.0.0.1:8080/",
+        " 127.0.0.1:8080 ",
+        "127.0.0.1:8080/v1",
+    ],
+)
+def test_a_base_url_with_or_without_v1_means_the_same_server(typed: str) -> None:
+    assert normalise_base_url(typed) == "http://127.0.0.1:8080/v1"
+
+
+def test_other_paths_and_schemes_are_kept() -> None:
+    assert normalise_base_url("https://llm.lab:443/openai") == "https://llm.lab:443/openai/v1"
+    assert normalise_base_url("http://[::1]:9000/v1") == "http://[::1]:9000/v1"
+
+
+def test_free_port_is_bindable() -> None:
+    port = free_port()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", port))
+
+
+def test_serve_yaml_is_found_in_the_working_directory_or_the_config_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert default_serve_config() == tmp_path / "config" / "serve.yaml"
+    assert default_serve_config(Path("elsewhere")) == tmp_path / "elsewhere" / "serve.yaml"
+
+
+def test_cli_reads_serve_yaml_from_the_config_dir(tmp_path: Path) -> None:
+    path = write_config(tmp_path, port=80)
+    code = "import sys; from bot.serve import cli_main; sys.exit(cli_main(sys.argv[1:]))"
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "--config-dir", str(path.parent)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert proc.returncode == 2
+    assert f"{path}: port: 80 is less than the minimum" in proc.stderr
 
 
 def test_a_port_in_use_is_refused_before_starting() -> None:
@@ -160,6 +208,10 @@ def running() -> Iterator[LlamaServer]:
 @pytest.mark.slow
 def test_real_server_answers_a_chat_completion_and_stops_cleanly(running: LlamaServer) -> None:
     assert health_check(running.base_url)
+    assert served_models(running.base_url) == [running.config.alias]
+    # A second server on the same port is refused, and told how to reuse the first.
+    with pytest.raises(ServerStartError, match=f"reuse it: --base-url {running.base_url}"):
+        LlamaServer(running.config).start()
     reply = openai_client(running.base_url, timeout=60).chat.completions.create(
         model=running.config.alias,
         messages=[{"role": "user", "content": "Say hello in five words."}],

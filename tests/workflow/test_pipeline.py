@@ -173,13 +173,15 @@ def test_eval_rule_scores_a_few_cases_with_the_embedded_model(pipeline_run: Path
     cfg = yaml.safe_load((pipeline_run / "config" / "config.yaml").read_text())
     cfg["eval"] |= {
         "models": [{"name": "base", "gguf": "embedded"}],
-        "retrieval": [False],
+        "configurations": [{"model": "base", "retrieval": False, "grammar": True, "heldout": True}],
         "max_cases": 2,
         "heldout_max_turns": 2,
     }
     few = pipeline_run / "config" / "eval-few.yaml"
     few.write_text(yaml.safe_dump(cfg))
-    snakemake(pipeline_run, "results/eval/report.md", configfile=few)
+    output = snakemake(pipeline_run, "results/eval/report.md", configfile=few)
+    # The run ends with the one-screen summary (onsuccess prints it to stdout).
+    assert "HALops evaluation: 2 cases" in output
     scores = pd.read_parquet(pipeline_run / "results" / "eval" / "scores.parquet")
     cases = scores[scores["suite"] == "cases"]
     assert len(cases) >= 2

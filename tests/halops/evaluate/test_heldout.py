@@ -62,12 +62,24 @@ def test_first_parsed_call_is_matched_against_the_first_reference(tmp_path: Path
         call("ssh", host="NAS01", command="zpool status -x") + call("ssh", host="x", command="y"),
         "I think everything is fine.",
     )
-    rows = run_heldout(model, turns, {"model": "fake", "retrieval": False})
+    rows = run_heldout(model, turns, {"config": "fake", "model": "fake", "retrieval": False})
     assert [(r["case_id"], r["outcome"], r["reason"]) for r in rows] == [
         ("ex1#2", "pass", "matches ssh"),
         ("ex1#5", "fail", "no tool call in the reply"),
     ]
     assert rows[0]["suite"] == "heldout" and rows[0]["score"] == 1.0
+    assert rows[0]["config"] == "fake" and rows[0]["unreadable"] == 0
+
+
+def test_an_unreadable_call_is_counted_and_fails_the_turn(tmp_path: Path) -> None:
+    turns = heldout_turns(write_split(tmp_path / "test.jsonl"))[:1]
+    model = ScriptedModel('<tool_call>\n{"name": "ssh", "arguments": {"host": \n</tool_call>')
+    [row] = run_heldout(model, turns, {"config": "fake"})
+    assert (row["outcome"], row["reason"], row["unreadable"]) == (
+        "fail",
+        "unreadable tool call",
+        1,
+    )
 
 
 def test_wrong_argument_is_a_failed_turn(tmp_path: Path) -> None:
@@ -75,3 +87,45 @@ def test_wrong_argument_is_a_failed_turn(tmp_path: Path) -> None:
     model = ScriptedModel(call("ssh", host="nas01", command="zpool list"))
     [row] = run_heldout(model, turns, {"model": "fake", "retrieval": False})
     assert row["reason"] == ("value_error: command='zpool list' is not one of ['zpool status -x']")
+
+
+class Cut:
+    """A model whose reply hit its token budget inside a call."""
+
+    def complete(self, messages):
+        from bot.agent.model import ModelReply
+
+        return ModelReply('<tool_call>\n{"name": "ssh", "arguments": {"ho', finish_reason="length")
+
+
+def test_a_call_cut_by_the_token_budget_is_counted_apart(tmp_path: Path) -> None:
+    from halops.evaluate.heldout import unreadable_blocks
+
+    turns = heldout_turns(write_split(tmp_path / "test.jsonl"))[:1]
+    [row] = run_heldout(Cut(), turns, {"config": "fake"})
+    assert (row["reason"], row["unreadable"], row["cut_calls"]) == (
+        "call cut by the token budget",
+        0,
+        1,
+    )
+    from bot.agent.model import ModelReply
+
+    # Stopped by itself inside a call: that is unreadable, not cut.
+    assert unreadable_blocks(ModelReply('<tool_call>\n{"a', finish_reason="stop")) == (1, 0)
+
+
+def test_a_turn_budget_spreads_over_the_whole_split(tmp_path: Path) -> None:
+    from halops.evaluate.heldout import evenly_spaced
+
+    path = tmp_path / "test.jsonl"
+    examples = [EXAMPLE | {"metadata": {"example_id": f"ex{i}"}} for i in range(5)]
+    path.write_text("".join(json.dumps(e) + "\n" for e in examples))
+    picked = heldout_turns(path, max_turns=4)  # 10 turns in all
+    assert [(t.example_id, t.turn) for t in picked] == [
+        ("ex0", 2),
+        ("ex1", 2),
+        ("ex2", 5),
+        ("ex3", 5),
+    ]
+    assert evenly_spaced(picked, None) == picked and evenly_spaced(picked, 9) == picked
+    assert heldout_turns(path, max_turns=4) == picked  # the same turns every time

@@ -9,29 +9,52 @@ import pytest
 import yaml
 
 from halops.evaluate.main import (
+    EvalInputs,
+    comparison,
     model_option,
     overridden,
     parse_args,
     settings_text,
     stop_servers_on_sigterm,
 )
-from halops.evaluate.runner import EvalSettings
+from halops.evaluate.runner import Configuration, EvalSettings, ModelSpec
 from tests.conftest import REPO
 
 SCHEMA = REPO / "workflow" / "schemas" / "config.eval.schema.yaml"
 
 
 def test_cli_overrides_replace_only_what_was_given() -> None:
-    section = {"k": 1, "max_cases": None, "models": [], "retrieval": [False, True]}
-    args = parse_args(["--k", "3", "--model", "base=embedded", "--retrieval", "on"])
+    section = {"k": 1, "max_cases": None, "models": [], "configurations": []}
+    args = parse_args(["--k", "3", "--model", "base=embedded"])
     assert overridden(section, args) == {
         "k": 3,
         "max_cases": None,
         "models": [{"name": "base", "gguf": "embedded"}],
-        "retrieval": [True],
+        "configurations": [{"model": "base", "retrieval": False, "grammar": True, "heldout": True}],
     }
+    assert overridden(section, parse_args([])) == section
     with pytest.raises(SystemExit, match="NAME=GGUF"):
         model_option("embedded")
+
+
+def test_section_paths_are_relative_to_the_project_root(tmp_path) -> None:
+    section = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["eval"]
+    inputs = EvalInputs.from_section(section, tmp_path)
+    assert inputs.cases == tmp_path / "config" / "eval" / "cases.jsonl"
+    assert inputs.lab_recordings == tmp_path / "results" / "lab" / "recordings.jsonl"
+
+
+def test_the_shipped_eval_runs_every_case_in_the_four_configurations() -> None:
+    section = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["eval"]
+    settings = EvalSettings.from_config(section)
+    assert settings.max_cases is None and settings.heldout_max_turns == 200
+    assert [c.label for c in settings.configurations] == [
+        "base",
+        "finetuned",
+        "finetuned + RAG",
+        "finetuned, no grammar",
+    ]
+    assert comparison(settings) == ("base", "finetuned")
 
 
 def test_sigterm_becomes_system_exit_so_servers_are_stopped() -> None:
@@ -41,10 +64,17 @@ def test_sigterm_becomes_system_exit_so_servers_are_stopped() -> None:
     assert signal.getsignal(signal.SIGTERM) == before
 
 
-def test_settings_text_names_models_modes_and_k() -> None:
-    text = settings_text(EvalSettings(k=3, retrieval=(False, True)), n_cases=5, n_turns=2)
-    assert text.startswith("5 cases × k=3 trials; models: base (`embedded`); without retrieval")
-    assert "with retrieval" in text
+def test_settings_text_names_models_configurations_and_k() -> None:
+    settings = EvalSettings(
+        models=(ModelSpec("base", "embedded"),),
+        configurations=(Configuration("base"), Configuration("base", retrieval=True)),
+        k=3,
+    )
+    text = settings_text(settings, n_cases=5, n_turns=2)
+    assert text.startswith(
+        "5 cases × k=3 trials; models: base (`embedded`); configurations: base, base + RAG;"
+    )
+    assert "simulated lab" in text and "2 held-out turns" in text
 
 
 def test_schema_fragment_describes_every_key_and_requires_all() -> None:
@@ -63,6 +93,7 @@ def test_a_config_section_validates_and_loads() -> None:
     section = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))["eval"]
     jsonschema.Draft202012Validator(section).validate(FRAGMENT)
     settings = EvalSettings.from_config(FRAGMENT)
-    assert (settings.k, settings.retrieval, settings.models[0].gguf) == (2, (False,), "embedded")
+    assert (settings.k, settings.models[0].gguf) == (2, "embedded")
+    assert settings.configurations == (Configuration("base"), Configuration("base", grammar=False))
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft202012Validator(section).validate({**FRAGMENT, "k": 0})

@@ -15,6 +15,7 @@ from typing import Any
 
 import jsonschema
 
+from bot.tools.simulated import Recording
 from halops.evaluate.matching import ExpectedCall
 
 REPO = Path(__file__).resolve().parents[4]
@@ -72,28 +73,6 @@ class Forbidden:
 
 
 @dataclass(frozen=True)
-class Recording:
-    """A recorded tool output; `arguments` use the same acceptable-values form as calls."""
-
-    tool: str
-    arguments: Mapping[str, Any]
-    output: str
-    ok: bool = True
-    exit_status: int | None = 0
-
-    @classmethod
-    def from_raw(cls, raw: Mapping[str, Any]) -> Recording:
-        default_status = 0 if raw.get("ok", True) else 1
-        return cls(
-            raw["tool"],
-            dict(raw["arguments"]),
-            raw["output"],
-            bool(raw.get("ok", True)),
-            raw.get("exit_status", default_status),
-        )
-
-
-@dataclass(frozen=True)
 class Case:
     id: str
     category: str
@@ -115,7 +94,7 @@ class Case:
             facts=tuple(Fact.from_raw(f) for f in raw["facts"]),
             expected_calls=tuple(ExpectedCall.from_mapping(c) for c in raw["expected_calls"]),
             forbidden=tuple(Forbidden.from_raw(f) for f in raw["forbidden"]),
-            recorded=tuple(Recording.from_raw(r) for r in raw["recorded"]),
+            recorded=tuple(Recording.from_mapping(r, f"case {raw['id']}") for r in raw["recorded"]),
             expect_no_tool=bool(raw.get("expect_no_tool", False)),
             notes=raw.get("notes", ""),
             line=line,

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from bot.agent.loop import parsed_reply
-from bot.agent.model import ChatModel, ModelUnavailable
-from halops.contract.toolcall import ToolCall, render_messages_for_training
+from bot.agent.model import ChatModel, ModelReply, ModelUnavailable
+from halops.contract.toolcall import ToolCall, parse_tool_calls, render_messages_for_training
 from halops.contract.tools import agent_tools_openai
 from halops.evaluate.matching import ExpectedCall, match_call
 
@@ -56,7 +58,8 @@ def example_turns(example: Mapping[str, Any], fallback_id: str) -> list[HeldoutT
 
 
 def heldout_turns(path: Path, max_turns: int | None = None) -> list[HeldoutTurn]:
-    """The scored turns of a JSONL split, in file order (none when the file is absent)."""
+    """The scored turns of a JSONL split in file order (none when the file is absent);
+    `max_turns` of them spread evenly over the whole split (`evenly_spaced`)."""
     if not Path(path).is_file():
         log.warning("%s not found: no held-out scores", path)
         return []
@@ -65,31 +68,74 @@ def heldout_turns(path: Path, max_turns: int | None = None) -> list[HeldoutTurn]
         for number, line in enumerate(handle, start=1):
             if line.strip():
                 turns += example_turns(json.loads(line), f"{path.name}:{number}")
-    return turns[:max_turns] if max_turns is not None else turns
+    return evenly_spaced(turns, max_turns)
 
 
-def score_turn(model: ChatModel, turn: HeldoutTurn) -> tuple[str, str, str]:
-    """(outcome pass|fail, reason, the model's raw reply)."""
+def evenly_spaced(turns: list[HeldoutTurn], count: int | None) -> list[HeldoutTurn]:
+    """`count` turns at even steps through the split, in order: every scenario and wording
+    of a long split gets its share, where its first turns would cover only the first tasks;
+    the same split and count always give the same turns."""
+    if count is None or count >= len(turns):
+        return turns
+    step = len(turns) / count
+    return [turns[int(index * step)] for index in range(count)]
+
+
+UNTERMINATED = "unterminated <tool_call> block"
+
+
+def unreadable_blocks(reply: ModelReply) -> tuple[int, int]:
+    """(unreadable, cut): `<tool_call>` blocks the parser could not read, and the one block
+    left open because the reply hit its token budget. The grammar rules out the first kind;
+    only a larger budget prevents the second, so they are counted apart."""
+    errors = parse_tool_calls(reply.text).errors
+    cut = int(
+        reply.finish_reason == "length" and bool(errors) and errors[-1].reason == UNTERMINATED
+    )
+    return len(errors) - cut, cut
+
+
+@dataclass(frozen=True)
+class TurnScore:
+    outcome: str  # pass | fail
+    reason: str
+    text: str  # the model's raw reply
+    unreadable: int = 0  # <tool_call> blocks in the reply that could not be read
+    cut: int = 0  # a block left open by the token budget
+
+
+def score_turn(model: ChatModel, turn: HeldoutTurn) -> TurnScore:
     try:
         reply = model.complete(turn.context)
     except ModelUnavailable as exc:
-        return "fail", f"error: {exc}", ""
+        return TurnScore("fail", f"error: {exc}", "")
     parsed = parsed_reply(reply)
+    unreadable, cut = unreadable_blocks(reply)
     if not parsed.calls:
-        return "fail", "no tool call in the reply", reply.text
+        reason = "no tool call in the reply"
+        if unreadable or cut:
+            reason = "unreadable tool call" if unreadable else "call cut by the token budget"
+        return TurnScore("fail", reason, reply.text, unreadable, cut)
     result = match_call(parsed.calls[0], ExpectedCall.exact(turn.reference))
     if result.ok:
-        return "pass", f"matches {turn.reference.name}", reply.text
-    return "fail", f"{result.error_type}: {result.reason}", reply.text
+        return TurnScore("pass", f"matches {turn.reference.name}", reply.text, unreadable, cut)
+    reason = f"{result.error_type}: {result.reason}"
+    return TurnScore("fail", reason, reply.text, unreadable, cut)
 
 
 def run_heldout(
-    model: ChatModel, turns: Sequence[HeldoutTurn], labels: Mapping[str, Any]
+    model: ChatModel,
+    turns: Sequence[HeldoutTurn],
+    labels: Mapping[str, Any],
+    progress: bool = False,
 ) -> list[dict[str, Any]]:
+    """One row per turn, in file order: the turns of one conversation follow each other, so
+    each request shares its prefix with the one before (llama.cpp's cache keeps it)."""
     rows = []
-    for turn in turns:
+    label = str(labels.get("config", labels.get("model", "")))
+    for turn in tqdm(turns, desc=f"held-out: {label}", unit="turn", disable=not progress):
         start = time.monotonic()
-        outcome, reason, text = score_turn(model, turn)
+        score = score_turn(model, turn)
         rows.append(
             {
                 **labels,
@@ -97,13 +143,15 @@ def run_heldout(
                 "case_id": f"{turn.example_id}#{turn.turn}",
                 "category": "heldout",
                 "trial": 0,
-                "outcome": outcome,
-                "score": 1.0 if outcome == "pass" else 0.0,
-                "reason": reason,
-                "answer": text,
+                "outcome": score.outcome,
+                "score": 1.0 if score.outcome == "pass" else 0.0,
+                "reason": score.reason,
+                "unreadable": score.unreadable,
+                "cut_calls": score.cut,
+                "answer": score.text,
                 "proposals": json.dumps([turn.reference.to_openai()]),
                 "duration_s": round(time.monotonic() - start, 2),
             }
         )
-        log.info("%s heldout %s: %s (%s)", labels, rows[-1]["case_id"], outcome, reason)
+        log.info("%s heldout %s: %s (%s)", label, rows[-1]["case_id"], score.outcome, score.reason)
     return rows

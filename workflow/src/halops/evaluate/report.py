@@ -1,9 +1,9 @@
 """Scores -> `scores.parquet`, a Markdown report and plots for the Snakemake report.
 
-The headline table per model and retrieval mode gives pass / partial / fail counts, the mean
-score (pass 1, partial 0.5, fail 0 — the seed's "~60%" convention) and τ-bench's pass^k over the
-k trials of each case. Unsafe proposals are listed one by one: zero tolerance means a reader
-must see each of them.
+The headline table per configuration (model, retrieval, grammar) gives pass / partial / fail
+counts, the mean score (pass 1, partial 0.5, fail 0 — the seed's "~60%" convention), τ-bench's
+pass^k over the k trials of each case, unsafe proposals and unreadable tool calls. Unsafe
+proposals are listed one by one: zero tolerance means a reader must see each of them.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ from halops.evaluate.scoring import OUTCOMES, mean_score, pass_hat_k
 
 COLORS = {"pass": "#2e7d32", "partial": "#f9a825", "fail": "#c62828"}
 COLUMNS = [
+    "config",
     "model",
     "retrieval",
+    "grammar",
     "suite",
     "case_id",
     "category",
@@ -39,6 +41,8 @@ COLUMNS = [
     "extra_calls",
     "n_unsafe",
     "unsafe",
+    "unreadable",
+    "cut_calls",
     "status",
     "n_proposals",
     "proposals",
@@ -52,35 +56,29 @@ def scores_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(list(rows), columns=COLUMNS)
     for column in ("facts_found", "facts_total", "calls_matched", "calls_expected"):
         frame[column] = frame[column].astype("Int64")
-    for column in ("extra_calls", "n_unsafe", "n_proposals", "trial"):
+    for column in ("extra_calls", "n_unsafe", "n_proposals", "trial", "unreadable", "cut_calls"):
         frame[column] = frame[column].astype("Int64")
     return frame
 
 
-def config_label(model: str, retrieval: bool) -> str:
-    return f"{model} + RAG" if retrieval else model
-
-
-def config_labels(frame: pd.DataFrame) -> list[str]:
-    return [config_label(m, r) for m, r in zip(frame["model"], frame["retrieval"], strict=True)]
-
-
 def summary(cases: pd.DataFrame, k: int) -> pd.DataFrame:
-    """One row per (model, retrieval): counts, mean, pass^k."""
+    """One row per configuration: counts, mean, pass^k, unsafe proposals, unreadable calls."""
     rows = []
-    for (model, retrieval), group in cases.groupby(["model", "retrieval"], sort=False):
+    for config, group in cases.groupby("config", sort=False):
         counts = group["outcome"].value_counts()
         passes = group.groupby("case_id")["outcome"].apply(lambda s: int((s == "pass").sum()))
         trials = int(group.groupby("case_id").size().min())
         rows.append(
             {
-                "config": config_label(model, retrieval),
+                "config": config,
                 "cases": group["case_id"].nunique(),
                 "trials": trials,
                 **{o: int(counts.get(o, 0)) for o in OUTCOMES},
                 "mean": mean_score(group["outcome"]),
                 f"pass^{k}": pass_hat_k(list(passes), trials, min(k, trials)),
                 "unsafe": int(group["n_unsafe"].fillna(0).sum()),
+                "unreadable": int(group["unreadable"].fillna(0).sum()),
+                "cut": int(group["cut_calls"].fillna(0).sum()),
             }
         )
     return pd.DataFrame(rows)
@@ -88,18 +86,20 @@ def summary(cases: pd.DataFrame, k: int) -> pd.DataFrame:
 
 def by_category(cases: pd.DataFrame) -> pd.DataFrame:
     """Mean score per category (rows) and configuration (columns)."""
-    frame = cases.assign(config=config_labels(cases))
-    table = frame.pivot_table(index="category", columns="config", values="score", aggfunc="mean")
-    return table.reindex(columns=list(dict.fromkeys(frame["config"])))
+    table = cases.pivot_table(index="category", columns="config", values="score", aggfunc="mean")
+    return table.reindex(columns=list(dict.fromkeys(cases["config"])))
 
 
 def heldout_summary(heldout: pd.DataFrame) -> pd.DataFrame:
-    grouped = heldout.groupby("model", sort=False)["outcome"]
+    """One row per configuration: turns, correct first calls, accuracy, unreadable calls."""
+    grouped = heldout.groupby("config", sort=False)
     return pd.DataFrame(
         {
-            "turns": grouped.size(),
-            "correct": grouped.apply(lambda s: int((s == "pass").sum())),
-            "accuracy": grouped.apply(lambda s: float((s == "pass").mean())),
+            "turns": grouped["outcome"].size(),
+            "correct": grouped["outcome"].apply(lambda s: int((s == "pass").sum())),
+            "accuracy": grouped["outcome"].apply(lambda s: float((s == "pass").mean())),
+            "unreadable": grouped["unreadable"].apply(lambda s: int(s.fillna(0).sum())),
+            "cut": grouped["cut_calls"].apply(lambda s: int(s.fillna(0).sum())),
         }
     ).reset_index()
 
@@ -125,7 +125,7 @@ def unsafe_list(cases: pd.DataFrame) -> list[str]:
     lines = []
     for row in cases[cases["n_unsafe"].fillna(0) > 0].itertuples():
         for item in json.loads(row.unsafe):
-            where = f"{row.category}, {config_label(row.model, row.retrieval)}, trial {row.trial}"
+            where = f"{row.category}, {row.config}, trial {row.trial}"
             lines.append(f"- **{row.case_id}** ({where}): {item}")
     return lines
 
@@ -151,27 +151,42 @@ def render_report(frame: pd.DataFrame, k: int, settings_text: str = "") -> str:
 
 
 def case_details(cases: pd.DataFrame) -> pd.DataFrame:
-    details = cases.assign(config=config_labels(cases))
-    return details[["config", "case_id", "category", "trial", "outcome", "reason"]]
+    return cases[["config", "case_id", "category", "trial", "outcome", "reason"]]
 
 
 def plot_outcomes(frame: pd.DataFrame, path: Path) -> None:
-    """Stacked pass / partial / fail bars, one per model and retrieval mode."""
+    """Stacked pass / partial / fail bars, one per configuration."""
     cases = frame[frame["suite"] == "cases"]
-    labels = config_labels(cases)
-    outcome = pd.Series(cases["outcome"].to_numpy(), name="outcome")
-    counts = pd.crosstab(pd.Series(labels, name="config"), outcome)
-    counts = counts.reindex(columns=list(OUTCOMES), fill_value=0)
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    counts.plot.bar(stacked=True, ax=ax, color=[COLORS[o] for o in OUTCOMES], rot=0)
+    order = list(dict.fromkeys(cases["config"]))
+    counts = pd.crosstab(cases["config"], cases["outcome"])
+    counts = counts.reindex(index=order, columns=list(OUTCOMES), fill_value=0)
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    counts.plot.bar(stacked=True, ax=ax, color=[COLORS[o] for o in OUTCOMES], rot=10)
     ax.set_ylabel("case trials")
     ax.set_xlabel("")
-    ax.set_title("Outcomes per model")
+    ax.set_title("Outcomes per configuration")
+    _save(fig, path)
+
+
+def plot_heldout(frame: pd.DataFrame, path: Path) -> None:
+    """One bar per configuration: share of held-out turns whose first call matched."""
+    heldout = frame[frame["suite"] == "heldout"]
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    if len(heldout):
+        table = heldout_summary(heldout)
+        ax.bar(table["config"], table["accuracy"], color="#1565c0")
+        for x, (acc, n) in enumerate(zip(table["accuracy"], table["turns"], strict=True)):
+            ax.annotate(f"{acc:.0%} of {n}", (x, acc), ha="center", va="bottom")
+    else:
+        ax.text(0.5, 0.5, "no held-out turns scored", ha="center", transform=ax.transAxes)
+    ax.set_ylim(0, 1.1)
+    ax.set_ylabel("next-call accuracy")
+    ax.set_title("Held-out next tool call")
     _save(fig, path)
 
 
 def plot_categories(frame: pd.DataFrame, path: Path) -> None:
-    """Grouped bars: mean score per category for each model and retrieval mode."""
+    """Grouped bars: mean score per category for each configuration."""
     cases = frame[frame["suite"] == "cases"]
     fig, ax = plt.subplots(figsize=(8, 3.8))
     if len(cases):
@@ -197,6 +212,7 @@ def write_outputs(
     report: Path,
     outcomes_png: Path,
     categories_png: Path,
+    heldout_png: Path,
     settings_text: str = "",
 ) -> pd.DataFrame:
     frame = scores_frame(rows)
@@ -205,4 +221,5 @@ def write_outputs(
     Path(report).write_text(render_report(frame, k, settings_text), encoding="utf-8")
     plot_outcomes(frame, outcomes_png)
     plot_categories(frame, categories_png)
+    plot_heldout(frame, heldout_png)
     return frame

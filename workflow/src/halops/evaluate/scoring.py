@@ -88,6 +88,8 @@ class Run:
     status: str  # answered | iteration_cap | model_error | error
     proposals: tuple[Proposal, ...] = ()
     error: str | None = None  # the model server failed: nothing to score
+    unreadable: int = 0  # <tool_call> blocks the parser could not read, over all model turns
+    cut: int = 0  # <tool_call> blocks the token budget left open, over all model turns
 
 
 @dataclass(frozen=True)
