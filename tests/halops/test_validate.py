@@ -387,3 +387,42 @@ def test_tool_call_turns_are_counted_per_split(inputs: dict, tmp_path: Path) -> 
             messages = json.loads(line)["messages"]
             total += sum(1 for m in messages if m["role"] == "assistant" and m.get("tool_calls"))
     assert sum(card.tool_call_turns.values()) == total > 0
+
+
+def test_examples_calling_outside_the_inventory_are_dropped_and_counted(
+    inputs: dict, tmp_path: Path
+) -> None:
+    from halops.reach import reach_of_hosts
+
+    reach = reach_of_hosts([{"name": "nas01", "transports": ["ssh"]}])
+    call = {"type": "function", "function": {"name": "ssh", "arguments": ""}}
+    unreachable = [
+        {"role": "user", "content": "show the switch config"},
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {
+                    **call,
+                    "function": {
+                        "name": "ssh",
+                        "arguments": json.dumps(
+                            {"host": "sw-core01", "command": "show running-config"}
+                        ),
+                    },
+                }
+            ],
+        },
+    ]
+    path = tmp_path / "curated" / "extra.parquet"
+    pd.DataFrame([row("e-switch", "single_turn", "s8", "A", unreachable)]).to_parquet(path)
+    inputs = {**inputs, "curated_paths": [*inputs["curated_paths"], path]}
+
+    without = validate_and_split(**inputs, cfg=CFG, out_dir=tmp_path / "all")
+    card = validate_and_split(**inputs, cfg=CFG, out_dir=tmp_path / "reach", reach=reach)
+
+    assert without.unreachable is None
+    assert card.unreachable == {"examples": 1, "calls": {"ssh:sw-core01": 1}}
+    assert sum(card.per_split.values()) == sum(without.per_split.values()) - 1
+    assert "sw-core01" not in (tmp_path / "reach" / "train.jsonl").read_text()
+    assert "ssh:sw-core01" in (tmp_path / "reach" / "data_card.md").read_text()

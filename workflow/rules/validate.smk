@@ -1,6 +1,7 @@
-# validate: scrub credentials, fit examples into the training window (the base model's
-# tokenizer, the profile's max_length), remove duplicates, split by session (held-out sessions
-# of the generated corpus pinned to test), re-scan (fail closed).
+# validate: scrub credentials, drop examples with calls outside the inventory, fit examples into
+# the training window (the base model's tokenizer, the profile's max_length), remove duplicates,
+# split by session (held-out sessions of the generated corpus pinned to test), re-scan (fail
+# closed).
 
 
 rule validate_split:
@@ -10,6 +11,7 @@ rule validate_split:
         qualified="results/qualified/sessions.parquet",
         base="results/model/base",
         holdout=holdout_list,
+        inventory=inventory_file,
         code=code_inputs("validate_split.py"),
     output:
         train_jsonl="results/final/train.jsonl",

@@ -5,6 +5,7 @@ import _halops_path  # noqa: F401
 import logging
 from pathlib import Path
 
+from halops.reach import load_reach
 from halops.validate import ValidateConfig, Window, validate_and_split
 
 logging.basicConfig(
@@ -19,5 +20,6 @@ card = validate_and_split(
     out_dir=Path(snakemake.output.train_jsonl).parent,
     window=Window.of_base(Path(snakemake.input.base), int(snakemake.params.max_tokens)),
     holdout_path=Path(snakemake.input.holdout[0]) if snakemake.input.holdout else None,
+    reach=load_reach(Path(snakemake.input.inventory[0])) if snakemake.input.inventory else None,
 )
 logging.getLogger("validate_split").info("final examples per split: %s", card.per_split)

@@ -58,33 +58,34 @@ def acceptor() -> GrammarAcceptor:
 
 
 def curated_examples(work: Path) -> list[list[dict]]:
-    """The committed sample sessions through extract -> qualify -> curate, as the rules do."""
+    """A small generated sample lab (scripted sessions and shifts) through extract -> qualify
+    -> curate, as the rules do."""
     from halops.curate.config import STRATEGIES, CurateConfig
     from halops.curate.pipeline import curate_strategy
+    from halops.extract.session import extract_shard
+    from halops.extract.sessions import find_sessions
     from halops.qualify import DomainConfig, QualifyConfig, qualify_sessions
-    from halops.transcripts.discover import discover_sessions
-    from halops.transcripts.extract import extract_session
+    from halops.reach import reach_of_hosts, unreachable_hosts
+    from halops.samplegen.corpus import generate_corpus
 
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    extracted = []
-    for ref in discover_sessions(SAMPLE_SESSIONS):
-        out = work / "extracted" / ref.project / f"{ref.session}.parquet"
-        extract_session(
-            main_path=ref.main_path,
-            subagent_paths=list(ref.subagent_paths),
-            sessions_dir=SAMPLE_SESSIONS,
-            out_parquet=out,
-            out_quarantine=work / "quarantine" / ref.project / f"{ref.session}.jsonl",
-        )
-        extracted.append(out)
+    sessions = work / "sessions"
+    generate_corpus(sessions, n_sessions=12, seed=3, shifts=24)
+    extracted = [work / "extracted.parquet"]
+    extract_shard(find_sessions(sessions), sessions, extracted[0], work / "quarantine.jsonl")
+    inventory = yaml.safe_load((REPO / "config" / "inventory.yaml").read_text())["hosts"]
+    domain = DomainConfig.from_dict(config["domain"], inventory)
     qualify = QualifyConfig.from_dict(config["qualify"])
-    qualified = qualify_sessions(extracted, qualify, DomainConfig.from_dict(config["domain"]))
+    qualified = qualify_sessions(extracted, qualify, domain)
     curate = CurateConfig.from_dict(config["curate"])
     examples = []
     for strategy in STRATEGIES:
         frame = curate_strategy(strategy, extracted, qualified, curate)
         examples += [json.loads(messages) for messages in frame["messages"]]
-    return examples
+    # validate_split drops what the agent could never call (halops.reach); the rest is trained.
+    reach = reach_of_hosts(inventory)
+    assert any(unreachable_hosts(m, reach) for m in examples), "the corpus has such calls"
+    return [m for m in examples if not unreachable_hosts(m, reach)]
 
 
 @pytest.fixture(scope="module")

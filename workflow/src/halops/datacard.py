@@ -74,6 +74,9 @@ class DataCard:
     heldout: dict[str, Any] = field(default_factory=dict)
     # Assistant messages with tool calls per split (the held-out next-call turns are test's).
     tool_call_turns: dict[str, int] = field(default_factory=dict)
+    # Examples dropped for a call the agent cannot make (halops.reach), and those calls by
+    # `tool:host`; None when no inventory was given.
+    unreachable: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -98,6 +101,7 @@ class DataCard:
             _md_window(self),
             _md_heldout(self),
             _md_removed(self),
+            _md_unreachable(self),
             _md_quarantine(self),
             _md_numbers(self),
             _md_config(self),
@@ -246,6 +250,24 @@ def _md_removed(card: DataCard) -> str:
             "(replaced by `<REDACTED:rule>`); the final files were re-scanned and are clean.",
             "",
             secrets,
+        ]
+    )
+
+
+def _md_unreachable(card: DataCard) -> str:
+    """Examples dropped because a call names a host its tool cannot reach (halops.reach)."""
+    if card.unreachable is None:
+        return "## Calls outside the inventory\n\nNo inventory given: calls were not checked."
+    calls = sorted(card.unreachable["calls"].items())
+    return "\n".join(
+        [
+            "## Calls outside the inventory",
+            "",
+            f"{card.unreachable['examples']} examples were dropped because an assistant call names a "
+            "host that the inventory does not open to that tool (the agent could never make it, "
+            "and its grammar cannot write it):",
+            "",
+            _table(["tool:host", "calls"], calls),
         ]
     )
 

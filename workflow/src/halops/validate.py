@@ -29,6 +29,7 @@ from halops.contract import scrub
 from halops.datacard import DataCard, TokenStats, approx_tokens
 from halops.dedup import NearDupParams, deduplicate
 from halops.qualify import read_tier_definitions
+from halops.reach import Reach, drop_unreachable
 from halops.split import SPLITS, assign_splits
 from halops.window import fit_examples, token_lengths
 
@@ -401,17 +402,29 @@ def validate_and_split(
     out_dir: Path,
     window: Window | None = None,
     holdout_path: Path | None = None,
+    reach: Reach | None = None,
 ) -> DataCard:
     """The whole stage; see the module docstring. Returns the data card it wrote.
 
     Without `window` examples are not fitted (and tokens are estimated); without
-    `holdout_path` no session is pinned."""
+    `holdout_path` no session is pinned; without `reach` (no inventory) calls are not checked
+    against the inventory."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     curated = load_curated([Path(p) for p in curated_paths])
     log.info("read %d curated examples from %d files", len(curated), len(curated_paths))
     scrubbed, per_rule, with_secrets = scrub_examples(curated)
     log.info("redacted %d secrets in %d examples", sum(per_rule.values()), with_secrets)
+    unreachable = None
+    if reach is not None:
+        before = len(scrubbed)
+        scrubbed, calls = drop_unreachable(scrubbed, reach)
+        unreachable = {"examples": before - len(scrubbed), "calls": calls}
+        log.info(
+            "dropped %d examples with calls outside the inventory: %s",
+            before - len(scrubbed),
+            calls,
+        )
     window_stats: dict[str, Any] = {}
     if window is not None:
         scrubbed, window_stats = fit_frame(scrubbed, window)
@@ -436,6 +449,7 @@ def validate_and_split(
         window=window_stats,
         heldout=heldout_summary(holdout, splits["test"]),
         tool_call_turns={name: tool_call_turns(frame) for name, frame in splits.items()},
+        unreachable=unreachable,
     )
     card_paths = card.write(out_dir)
     _rescan_or_delete(card_paths, [*written, *card_paths])
