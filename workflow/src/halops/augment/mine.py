@@ -6,9 +6,10 @@ Three kinds, all read from one session's main conversation (extracted rows, in o
 - recovery: `rejected` is a call whose result is an error (non-zero exit, tool error);
   `chosen` is the assistant's first reaction once it has seen the error, a changed retry of
   the same tool, target and program, which succeeded.
-- correction: `rejected` is the assistant's last message before a prompt that opens with a
-  correction phrase (qualify's `correction_phrases`): its failed calls if any, else its calls,
-  else its answer; `chosen` is the assistant's first message after the correction.
+- correction: `rejected` is the assistant's last action before a prompt that opens with a
+  correction phrase (qualify's `correction_phrases`): the failed calls of its last message with
+  calls if any, else all of them, else its answer; `chosen` is the assistant's first message
+  after the correction.
 - interruption: `rejected` is the calls the operator refused or interrupted, when the next user
   action is a typed prompt; `chosen` is the assistant's first message after that prompt.
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shlex
 from collections import Counter
 from collections.abc import Iterable
@@ -48,6 +50,7 @@ from halops.rows import Row, text_of
 REFUSED_PREFIXES = ("The user doesn't want to proceed with this tool use", "[Request interrupted")
 # Words that only wrap the program a command runs: `sudo systemctl ...` runs systemctl.
 WRAPPERS = frozenset({"sudo", "doas", "env", "nice", "nohup", "time", "timeout", "command"})
+_VERB = re.compile(r"[a-z][a-z-]*")
 _ERROR = "_is_error"  # the curate messages' private error flag on tool messages
 
 
@@ -183,9 +186,10 @@ def immediate_retry(
     """The call of the next calling message that retries `call` with a change, if it is the
     assistant's first reaction: only retries of the step's other failed calls may come first.
 
-    A retry has the same target (tool, host, program), other arguments, and shares at least
-    half of its words with the failed call: `systemctl status pveproxy` (exit 3, inactive)
-    followed by `systemctl restart pveproxy` is a next step, not a better version of the call.
+    A retry has the same target (tool, host, program), other arguments, the same subcommand,
+    and shares at least half of its words with the failed call: `systemctl status pveproxy`
+    (exit 3: inactive) followed by `systemctl restart pveproxy` is a next step, not a better
+    version of the call.
     """
     failed_targets = {
         call_target(c) for c in same_step if c["id"] in results and failed(results[c["id"]])
@@ -201,7 +205,11 @@ def immediate_retry(
 
 
 def similar(a: Message, b: Message, threshold: float = 0.5) -> bool:
-    """Jaccard similarity of the words of the two calls' argument values."""
+    """Same subcommand (when both commands show one) and a Jaccard similarity of the words of
+    the two calls' argument values of at least `threshold`."""
+    verbs = [verb(str(arguments(c).get("command") or "")) for c in (a, b)]
+    if None not in verbs and verbs[0] != verbs[1]:
+        return False
     words = [set(_words(" ".join(map(str, arguments(c).values())))) for c in (a, b)]
     union = words[0] | words[1]
     return bool(union) and len(words[0] & words[1]) / len(union) >= threshold
@@ -243,15 +251,29 @@ def call_target(call: Message) -> tuple[str, Any, Any]:
 
 def program(command: str) -> str | None:
     """The program a command line runs first, past `sudo`, `env` and variable assignments."""
+    words = command_words(command)
+    return words[0].rsplit("/", 1)[-1] if words else None
+
+
+def verb(command: str) -> str | None:
+    """The subcommand-like first operand (`status` in `systemctl status x`), if any: a
+    lower-case word, not a path, host or number."""
+    words = command_words(command)[1:]
+    operand = next((w for w in words if not w.startswith("-")), None)
+    return operand if operand is not None and _VERB.fullmatch(operand) else None
+
+
+def command_words(command: str) -> list[str]:
+    """The words from the program on (wrappers, options before it and assignments skipped)."""
     try:
         words = shlex.split(command)
     except ValueError:
         words = command.split()
-    for word in words:
+    for index, word in enumerate(words):
         if word in WRAPPERS or word.startswith("-") or "=" in word.split("/")[0]:
             continue
-        return word.rsplit("/", 1)[-1]
-    return None
+        return words[index:]
+    return []
 
 
 # --- correction and interruption ---------------------------------------------------------------
@@ -279,7 +301,7 @@ def _steering_for(
     results: dict[str, Message],
     ctx: MineContext,
 ) -> Pair | None:
-    rejected_index = previous_assistant(steps, prompt_index)
+    rejected_index = previous_action(steps, prompt_index)
     if rejected_index is None:
         return None
     calls = calls_of(steps[rejected_index])
@@ -307,15 +329,19 @@ def _steering_for(
     return build_pair(kind, reason, steps, rejected_index, rejected, chosen, ctx)
 
 
-def previous_assistant(steps: list[Step], index: int) -> int | None:
-    """The assistant step right before `index`, skipping tool results and interrupt markers."""
+def previous_action(steps: list[Step], index: int) -> int | None:
+    """What the operator reacted to: the last assistant step with tool calls since the previous
+    prompt, else the last assistant answer; None when the assistant did nothing since."""
+    last_answer = None
     for earlier in range(index - 1, -1, -1):
-        kind = steps[earlier].kind
-        if kind == "assistant":
-            return earlier
-        if kind == "user_prompt":
-            return None
-    return None
+        step = steps[earlier]
+        if step.kind == "user_prompt":
+            break
+        if step.kind == "assistant":
+            if calls_of(step):
+                return earlier
+            last_answer = earlier if last_answer is None else last_answer
+    return last_answer
 
 
 def next_assistant(steps: list[Step], index: int) -> int | None:
