@@ -5,8 +5,8 @@
 rule gguf:
     input:
         merged="results/model/merged",
-        adapter="results/model/adapter",
-        train="results/final/train.jsonl",
+        adapter=final_adapter(),
+        train=sft_train_jsonl(),
         val="results/final/val.jsonl",
         data_card="results/final/data_card.json",
         code=code_inputs("export_gguf.py"),

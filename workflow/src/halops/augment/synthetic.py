@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 
@@ -250,6 +251,13 @@ def _row(
     }
 
 
+def public_url(url: str) -> str:
+    """The URL without user:password@ (the card is published), scrubbed for good measure."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return scrub.scrub_text(urlunsplit(parts._replace(netloc=netloc))).text
+
+
 def progress(items: list[Any], what: str) -> Iterable[Any]:
     """tqdm on a terminal; in a rule log, a line every tenth of the way."""
     if sys.stderr.isatty():
@@ -298,7 +306,7 @@ def synthesize(
     out_parquet.parent.mkdir(parents=True, exist_ok=True)
     frame.to_parquet(out_parquet, index=False)
     card = {
-        "endpoint": cfg.endpoint.base_url,
+        "endpoint": public_url(cfg.endpoint.base_url),
         "model": cfg.endpoint.model,
         "allow_remote": cfg.endpoint.allow_remote,
         "per_strategy": dict(sorted(Counter(frame["strategy"]).items())),
