@@ -26,7 +26,14 @@ from halops.augment.mine import MineStats, Pair, mine_session
 from halops.augment.safety import SafetyJudge, safety_pairs
 from halops.curate.config import CurateConfig
 from halops.curate.pipeline import iter_sessions, tier_lookup
-from halops.dedup import exact_duplicate_flags, exact_key, example_text, near_duplicate_flags
+from halops.datacard import approx_tokens
+from halops.dedup import (
+    NearDupParams,
+    exact_duplicate_flags,
+    exact_key,
+    example_text,
+    near_duplicate_flags,
+)
 from halops.qualify import QualifyConfig
 from halops.split import SPLITS, assign_splits
 from halops.validate import (
@@ -217,7 +224,7 @@ def dedupe_pairs(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
         example_text(_answers_view(ordered.at[i, "messages"], ordered.at[i, "n_prompt"]))
         for i in survivors
     ]
-    near = near_duplicate_flags(texts, _near_params())
+    near = near_duplicate_flags(texts, ANSWERS_NEAR_DUP)
     keep = np.zeros(len(ordered), dtype=bool)
     for index, dup in zip(survivors, near, strict=True):
         keep[index] = not dup
@@ -230,12 +237,9 @@ def _answers_view(messages: list[dict[str, Any]], n_prompt: int) -> list[dict[st
     return [last_user, *messages[n_prompt:]]
 
 
-def _near_params() -> Any:
-    # The SFT data's parameters (config validate) tune long examples; a pair's answer view is
-    # short, so word 3-grams and the same threshold.
-    from halops.dedup import NearDupParams
-
-    return NearDupParams(threshold=0.85, num_perm=128, shingle_size=3)
+# The SFT data's near-duplicate settings (config validate) suit whole conversations; a pair's
+# request-and-answers view is a few dozen words, so it is shingled in word 3-grams.
+ANSWERS_NEAR_DUP = NearDupParams(threshold=0.85, num_perm=128, shingle_size=3)
 
 
 def session_splits(
@@ -275,16 +279,10 @@ def output_table(frame: pd.DataFrame) -> pd.DataFrame:
                 "prompt": json.dumps(messages[:n], ensure_ascii=False),
                 "chosen": json.dumps([messages[n]], ensure_ascii=False),
                 "rejected": json.dumps([messages[n + 1]], ensure_ascii=False),
-                "approx_tokens": _approx_tokens(messages),
+                "approx_tokens": approx_tokens(messages),
             }
         )
     return pd.DataFrame(rows, columns=list(PAIR_COLUMNS)).astype(PAIR_COLUMNS)
-
-
-def _approx_tokens(messages: list[dict[str, Any]]) -> int:
-    from halops.datacard import approx_tokens
-
-    return approx_tokens(messages)
 
 
 def write_pairs(frame: pd.DataFrame, outputs: PairsOutputs) -> None:
