@@ -119,6 +119,9 @@ def build_pairs(inputs: PairsInputs, cfgs: StageConfigs, outputs: PairsOutputs) 
     card = {
         "sessions_mined": n_sessions,
         "n_candidates": len(frame),
+        "candidates_per_kind": {str(k): int(v) for k, v in frame["strategy"].value_counts().items()}
+        if not frame.empty
+        else {},
         "n_pairs": len(kept),
         "per_kind_split": per_kind_split(kept),
         "duplicates_removed": removed,
