@@ -91,7 +91,8 @@ def test_data_card_has_the_augmentation_section(augmented: Path, standin) -> Non
 
 def test_a_forced_rerun_asks_the_endpoint_nothing_new(augmented: Path, standin) -> None:
     before = len(standin.requests)
-    snakemake(augmented, "--forcerun", "augment", *TARGETS)
+    # Targets first: --forcerun takes every word after it as a rule or file to force.
+    snakemake(augmented, *TARGETS, "--forcerun", "augment")
     assert len(standin.requests) == before
     card = json.loads((augmented / "results/augmented/synthetic_card.json").read_text())
     assert card["requests_sent"] == 0 and card["answers_from_cache"] > 0
