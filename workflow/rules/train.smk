@@ -5,7 +5,7 @@
 rule train:
     input:
         base="results/model/base",
-        train="results/final/train.jsonl",
+        train=sft_train_jsonl(),
         val="results/final/val.jsonl",
         code=code_inputs("train.py"),
     output:

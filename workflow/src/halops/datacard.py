@@ -77,6 +77,8 @@ class DataCard:
     # Examples dropped for a call the agent cannot make (halops.reach), and those calls by
     # `tool:host`; None when no inventory was given.
     unreachable: dict[str, Any] | None = None
+    # Filled by the augment_card rule (halops.augment): pair and synthetic counts.
+    augmentation: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,6 +108,8 @@ class DataCard:
             _md_numbers(self),
             _md_config(self),
         ]
+        if self.augmentation:
+            sections.insert(-1, _md_augmentation(self.augmentation))
         return "\n\n".join(sections) + "\n"
 
 
@@ -360,3 +364,50 @@ def _md_numbers(card: DataCard) -> str:
         "reason and raw text.",
     ]
     return "## What the numbers mean\n\n" + "\n".join(f"- {item}" for item in items)
+def _md_augmentation(augmentation: dict[str, Any]) -> str:
+    """Preference pairs by kind and split, safety rules, and synthetic examples (halops.augment)."""
+    parts = ["## Augmentation"]
+    pairs = augmentation.get("pairs") or {}
+    if pairs:
+        per_kind = pairs.get("per_kind_split", {})
+        splits = ("train", "val", "test")
+        rows = [
+            (kind, *(counts.get(s, 0) for s in splits), sum(counts.values()))
+            for kind, counts in sorted(per_kind.items())
+        ]
+        removed = pairs.get("duplicates_removed", {})
+        parts += [
+            f"{pairs.get('n_pairs', 0)} preference pairs kept of {pairs.get('n_candidates', 0)} "
+            f"({pairs.get('sessions_mined', 0)} sessions mined; duplicates removed: exact "
+            f"{removed.get('exact', 0)}, near {removed.get('near', 0)}; "
+            f"{pairs.get('pairs_with_secrets', 0)} pairs had secrets redacted). A pair keeps the "
+            "split of its session, so no pair from a test session is trained on.",
+            _table(["kind", *splits, "total"], rows),
+        ]
+        rules = (pairs.get("safety") or {}).get("rule_ids", {})
+        if rules:
+            parts += [
+                "Policy rules that block the safety pairs' rejected calls:",
+                _table(["rule", "pairs"], sorted(rules.items())),
+            ]
+        let_through = (pairs.get("safety") or {}).get("catalogue_entries_not_blocked", {})
+        if let_through:
+            parts.append(
+                "Dangerous commands of the catalogue the policy did not block (left out): "
+                + ", ".join(f"`{entry}`" for entry in sorted(let_through))
+                + "."
+            )
+    synthetic = augmentation.get("synthetic") or {}
+    if synthetic:
+        training = synthetic.get("training_set", {})
+        parts += [
+            f"Synthetic examples from `{synthetic.get('endpoint')}` (model "
+            f"`{synthetic.get('model')}`), training split only: "
+            f"{training.get('synthetic_added', 0)} added to {training.get('real', 0)} real "
+            f"examples ({training.get('synthetic_duplicates', 0)} duplicates and "
+            f"{training.get('synthetic_over_cap', 0)} over the share cap left out); "
+            f"{synthetic.get('requests_sent', 0)} requests sent, "
+            f"{synthetic.get('answers_from_cache', 0)} answered from the cache.",
+            _table(["strategy", "examples"], sorted(synthetic.get("per_strategy", {}).items())),
+        ]
+    return "\n\n".join(parts)
