@@ -40,7 +40,7 @@ from halops.samplegen.builder import (
     Transcript,
 )
 from halops.samplegen.corpus import CorpusStats, write_session
-from halops.transcripts.extract import extract_session
+from halops.extract.session import extract_session
 
 KINDS = ("recovery", "correction", "interruption")
 QUALIFY = QualifyConfig(correction_phrases=("no,", "actually", "that's wrong"))

@@ -19,7 +19,7 @@ from halops.augment.pairs import (
 )
 from halops.curate.config import CurateConfig
 from halops.samplegen.corpus import CorpusStats, write_session
-from halops.transcripts.extract import extract_session
+from halops.extract.session import extract_session
 from halops.validate import SecretLeakError, ValidateConfig
 from tests.halops.augment.test_mine import (
     QUALIFY,

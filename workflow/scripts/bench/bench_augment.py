@@ -45,8 +45,8 @@ from halops.curate.pipeline import curate_strategy, iter_sessions, tier_lookup
 from halops.qualify import DomainConfig, QualifyConfig, qualify_sessions
 from halops.samplegen import generate_corpus
 from halops.split import SPLITS
-from halops.transcripts.discover import discover_sessions
-from halops.transcripts.extract import extract_session
+from halops.extract.sessions import find_sessions as discover_sessions
+from halops.extract.session import extract_session
 from halops.validate import ValidateConfig, validate_and_split
 
 CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
