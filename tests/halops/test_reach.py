@@ -37,7 +37,7 @@ def example(*calls: dict) -> list[dict]:
 
 
 def test_every_host_tool_maps_to_its_transport() -> None:
-    assert HOST_TRANSPORTS == {"ssh": "ssh", "ipmi": "ipmi", "http": "http"}
+    assert HOST_TRANSPORTS == {"ssh": "ssh", "ipmi": "ipmi"}
 
 
 @pytest.mark.parametrize(
@@ -45,7 +45,8 @@ def test_every_host_tool_maps_to_its_transport() -> None:
     [
         ([call("ssh", host="pve01", command="uptime")], []),
         ([call("ipmi", host="bmc-pve01", action="power_status")], []),
-        ([call("http", host="pve01", path="/metrics")], []),
+        ([call("http", url="http://pve01:9100/metrics")], []),
+        ([call("http", url="http://sw-core01/")], []),  # a URL is the policy's to judge
         ([call("ssh", host="sw-core01", command="show run")], ["ssh:sw-core01"]),
         ([call("ssh", host="bmc-pve01", command="uptime")], ["ssh:bmc-pve01"]),
         ([call("ipmi", host="pve01", action="power_status")], ["ipmi:pve01"]),

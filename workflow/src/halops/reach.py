@@ -23,11 +23,12 @@ import yaml
 
 from halops.contract.tools import AGENT_TOOL_SPECS
 
-# tool name -> transport, for the tools whose calls name a host.
+# tool name -> transport, for the tools whose calls name a `host` (the argument the grammar
+# limits to inventory names); http names a URL, which the policy checks when the call is made.
 HOST_TRANSPORTS = {
     spec.name: spec.transport
     for spec in AGENT_TOOL_SPECS
-    if spec.transport in {"ssh", "ipmi", "http"}
+    if "host" in spec.parameters.get("properties", {})
 }
 
 Reach = Mapping[str, frozenset[str]]
