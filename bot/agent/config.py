@@ -11,8 +11,8 @@ import yaml
 
 from bot.paths import config_dir
 from bot.schema_check import check_against_schema
-from halops.contract.prompts import SYSTEM_PROMPT
 from bot.tools.simulated import SimulatedLab
+from halops.contract.prompts import SYSTEM_PROMPT
 
 SCHEMA_PATH = Path(__file__).with_name("agent.schema.yaml")
 AGENT_CONFIG_NAME = "agent.yaml"

@@ -93,5 +93,5 @@ def test_the_sample_inventory_opens_ssh_to_the_nodes_but_not_the_switch() -> Non
 def test_a_bad_inventory_is_an_error_naming_the_file(tmp_path: Path, text: str) -> None:
     path = tmp_path / "inventory.yaml"
     path.write_text(text)
-    with pytest.raises(ValueError, match="inventory.yaml"):
+    with pytest.raises(ValueError, match=r"inventory\.yaml"):
         load_reach(path)

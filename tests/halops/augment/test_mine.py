@@ -29,6 +29,7 @@ from halops.augment.mine import (
 )
 from halops.curate.common import Session
 from halops.curate.config import CurateConfig
+from halops.extract.session import extract_session
 from halops.qualify import QualifyConfig
 from halops.rows import read_extracted, records
 from halops.samplegen.builder import (
@@ -40,7 +41,6 @@ from halops.samplegen.builder import (
     Transcript,
 )
 from halops.samplegen.corpus import CorpusStats, write_session
-from halops.extract.session import extract_session
 
 KINDS = ("recovery", "correction", "interruption")
 QUALIFY = QualifyConfig(correction_phrases=("no,", "actually", "that's wrong"))

@@ -18,8 +18,8 @@ from halops.augment.pairs import (
     build_pairs,
 )
 from halops.curate.config import CurateConfig
-from halops.samplegen.corpus import CorpusStats, write_session
 from halops.extract.session import extract_session
+from halops.samplegen.corpus import CorpusStats, write_session
 from halops.validate import SecretLeakError, ValidateConfig
 from tests.halops.augment.test_mine import (
     QUALIFY,

@@ -2,8 +2,8 @@
 
 Snakemake reruns a rule when its `script:` changes, but not when a library module behind it
 does. The rules list these files as inputs (`common.smk: code_inputs`) so that a change to,
-say, `halops/contract/scrub/rules.py` reruns validate_split and what follows. The env-file test walks
-the same imports to check that every third-party module is declared.
+say, `halops/contract/scrub/rules.py` reruns validate_split and what follows. The env-file test
+walks the same imports to check that every third-party module is declared.
 """
 
 from __future__ import annotations

@@ -267,9 +267,9 @@ def _md_unreachable(card: DataCard) -> str:
         [
             "## Calls outside the inventory",
             "",
-            f"{card.unreachable['examples']} examples were dropped because an assistant call names a "
-            "host that the inventory does not open to that tool (the agent could never make it, "
-            "and its grammar cannot write it):",
+            f"{card.unreachable['examples']} examples were dropped because an assistant call "
+            "names a host that the inventory does not open to that tool (the agent could "
+            "never make it, and its grammar cannot write it):",
             "",
             _table(["tool:host", "calls"], calls),
         ]
@@ -364,6 +364,8 @@ def _md_numbers(card: DataCard) -> str:
         "reason and raw text.",
     ]
     return "## What the numbers mean\n\n" + "\n".join(f"- {item}" for item in items)
+
+
 def _md_augmentation(augmentation: dict[str, Any]) -> str:
     """Preference pairs by kind and split, safety rules, and synthetic examples (halops.augment)."""
     parts = ["## Augmentation"]

@@ -1,20 +1,20 @@
 """Run the cases through the agent: the bot's server code, the bot's loop, the real policy.
 
 Each GGUF is served once by `bot.serve.LlamaServer` (what `halops serve` runs) and asked through
-`bot.agent.model.OpenAIChatModel` (the client `halops ask` gets from `bot.agent.factories`), with deterministic settings: the
-configured temperature (0 by default) and a seed per trial. A model runs in every configuration
-that names it (retrieval on or off, the tool-call grammar on or off). The tools are the bot's
-simulated executors (`bot.tools.simulated`) answering from the case's recordings, then from
-the sample lab's; the confirmer denies and records every approval request, so a run touches no
-host and nothing the policy sends to a person ever "runs".
+`bot.agent.model.OpenAIChatModel` (the client `halops ask` gets from `bot.agent.factories`),
+with deterministic settings: the configured temperature (0 by default) and a seed per trial. A
+model runs in every configuration that names it (retrieval on or off, the tool-call grammar on
+or off). The tools are the bot's simulated executors (`bot.tools.simulated`) answering from the
+case's recordings, then from the sample lab's; the confirmer denies and records every approval
+request, so a run touches no host and nothing the policy sends to a person ever "runs".
 
 Time goes into prompt evaluation and rambling. Requests that share a prefix (the system prompt,
 earlier turns of a conversation) reuse llama.cpp's KV cache, so each configuration's cases run
-back to back; a held-out turn is read only up to its first call, and the server stops
-generating there. At temperature 0 a configuration *with* the grammar can take every reply of the
-same model *without* it that the grammar allows unchanged (greedy decoding then picks the very
-same tokens), so the run without the grammar goes first and the grammar run asks the server
-only where the grammar would have changed something (`SharedReplies`).
+back to back; a held-out turn is read only up to its first call, and the server stops generating
+there. At temperature 0 a configuration *with* the grammar can take every reply of the same
+model *without* it that the grammar allows unchanged (greedy decoding then picks the very same
+tokens), so the run without the grammar goes first and the grammar run asks the server only
+where the grammar would have changed something (`SharedReplies`).
 """
 
 from __future__ import annotations
