@@ -66,8 +66,13 @@ def free_port() -> int:
 def write_config(root: Path) -> Path:
     config = root / "config"
     config.mkdir()
-    for name in ("inventory.yaml", "policy.yaml", "serve.yaml"):
+    for name in ("policy.yaml", "serve.yaml"):
         shutil.copy(REPO / "config" / name, config / name)
+    # The real local shell (the only tool enabled below) runs the approved commands, so the
+    # sample inventory's `simulated` mark is lifted; nothing else is reachable.
+    inventory = yaml.safe_load((REPO / "config" / "inventory.yaml").read_text())
+    inventory["simulated"] = False
+    (config / "inventory.yaml").write_text(yaml.safe_dump(inventory))
     agent = yaml.safe_load((REPO / "config" / "agent.yaml").read_text())
     agent["retrieval"]["top_k"] = 0
     agent["tools"]["enabled"] = ["shell"]

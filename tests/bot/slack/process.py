@@ -46,8 +46,12 @@ def lab_config(
     the model server (if the bot starts one) on `serve_port` with the embedded model."""
     config = root / "config"
     config.mkdir(parents=True, exist_ok=True)
-    for name in ("inventory.yaml", "policy.yaml"):
-        shutil.copy(REPO / "config" / name, config / name)
+    shutil.copy(REPO / "config" / "policy.yaml", config / "policy.yaml")
+    # These tests run approved commands in the real local shell (the only tool enabled), so the
+    # sample inventory's `simulated` mark is lifted; no other transport is offered.
+    inventory = yaml.safe_load((REPO / "config" / "inventory.yaml").read_text())
+    inventory["simulated"] = False
+    (config / "inventory.yaml").write_text(yaml.safe_dump(inventory))
     serve = yaml.safe_load((REPO / "config" / "serve.yaml").read_text())
     serve["port"] = serve_port or free_port()
     (config / "serve.yaml").write_text(yaml.safe_dump(serve))
