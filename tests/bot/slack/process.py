@@ -47,8 +47,8 @@ def lab_config(
     config = root / "config"
     config.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "config" / "policy.yaml", config / "policy.yaml")
-    # These tests run approved commands in the real local shell (the only tool enabled), so the
-    # sample inventory's `simulated` mark is lifted; no other transport is offered.
+    # These tests run approved commands in the real local shell (their scripted models call no
+    # other tool), so the sample inventory's `simulated` mark is lifted.
     inventory = yaml.safe_load((REPO / "config" / "inventory.yaml").read_text())
     inventory["simulated"] = False
     (config / "inventory.yaml").write_text(yaml.safe_dump(inventory))
