@@ -3,8 +3,8 @@
     halops.contract        tool-call format, prompt layout, tool specs, scrubber; imports nothing
           ^                of the project
           |
-    bot.safety  bot.tools  bot.retrieval  bot.serve     (none of them imports another, except
-          ^         ^          ^             ^           the config helper bot.schema_check)
+    bot.safety  bot.tools  bot.retrieval  bot.serve     (none of them imports another; config
+          ^         ^          ^             ^           files load through the contract's loader)
           +---------+----------+-------------+
                     |
                 bot.agent                  the loop: model -> policy -> approval -> tool

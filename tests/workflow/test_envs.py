@@ -31,6 +31,8 @@ ALIASES = {
     "snakemake": {"snakemake", "snakemake-minimal"},
     "tensorboard": {"tensorboard"},
     "google": {"protobuf"},
+    # jsonschema's own dependency (its $ref registry): installed with it.
+    "referencing": {"referencing", "jsonschema"},
 }
 RULE_RE = re.compile(r"^rule (\w+):(.*?)(?=^rule |\Z)", re.S | re.M)
 
