@@ -11,12 +11,12 @@ approved -> executed | failed | not_run | interrupted.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from bot.database import SharedConnection
 
 STATES = (
     "pending",
@@ -101,24 +101,11 @@ _NEW_COLUMNS = (
 )
 
 
-class ApprovalStore:
-    """One SQLite connection guarded by a lock (listener and conversation threads share it)."""
+class ApprovalStore(SharedConnection):
+    """Listener and conversation threads share one connection (bot.database)."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=30
-        )
-        self._db.row_factory = sqlite3.Row
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        super().__init__(path, _SCHEMA, rows_by_name=True)
 
     def create(self, **values: Any) -> Approval:
         """Insert a pending approval; `values` are the Approval fields other than id/state."""
