@@ -12,10 +12,11 @@ approved -> executed | failed | not_run | interrupted.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from bot.agent.confirm import ApprovalRequest
 from bot.database import SharedConnection
 
 STATES = (
@@ -58,21 +59,15 @@ CREATE INDEX IF NOT EXISTS approvals_by_conversation ON approvals (conversation_
 """
 
 
-@dataclass(frozen=True)
-class Approval:
+@dataclass(frozen=True, kw_only=True)
+class Approval(ApprovalRequest):
+    """A request as stored: the request's own fields (`arguments` excepted: the row keeps the
+    command as the approver saw it), where it was posted, and what state it is in."""
+
     id: int
-    verdict_id: int
-    conversation_id: str
     channel: str
     thread_ts: str
     message_ts: str | None
-    requester: str
-    tool: str
-    transport: str
-    host: str | None
-    command: str
-    rule_id: str
-    reason: str
     created_at: float
     deadline: float
     state: str
@@ -82,20 +77,14 @@ class Approval:
     result: str | None = None
 
 
+# The request's fields that are columns (all but `arguments`).
+REQUEST_COLUMNS = tuple(f.name for f in fields(ApprovalRequest) if f.name != "arguments")
 # What a new approval is created with; the decision and result columns are filled later.
 _NEW_COLUMNS = (
-    "verdict_id",
-    "conversation_id",
+    *REQUEST_COLUMNS,
     "channel",
     "thread_ts",
     "message_ts",
-    "requester",
-    "tool",
-    "transport",
-    "host",
-    "command",
-    "rule_id",
-    "reason",
     "created_at",
     "deadline",
 )
