@@ -11,7 +11,7 @@
                     ^
           +---------+----------+
           |                    |
-    bot.slack / bot.listeners  halops.evaluate   (Slack and the eval both drive the agent)
+    bot.slack / bot.listeners  halops.eval   (Slack and the eval both drive the agent)
           ^
        bot.app                 the one place the bot is assembled
 
@@ -89,7 +89,7 @@ RULES = [
 ]
 # Importers exempt from a rule because they sit above it by design.
 EXEMPT = {
-    "pipeline stages never import the agent": ["halops.evaluate", "halops.cli"],
+    "pipeline stages never import the agent": ["halops.eval", "halops.cli"],
     "the running bot never imports its dev tools": ["bot.devtools"],
 }
 # Single edges allowed across a rule: augmentation checks its pairs with the real command policy.

@@ -1,5 +1,5 @@
 """The model and retrieval the agent is built with, for every caller: `halops ask`, the Slack bot
-(`bot.app`) and the evaluation (`halops.evaluate`).
+(`bot.app`) and the evaluation (`halops.eval`).
 
 Kept apart from `bot.agent.wiring`, which builds the tool set: importing this module pulls in
 no transport library (paramiko, pyghmi), so the evaluation, whose tools are replays, does not

@@ -190,7 +190,7 @@ def pairs_benchmark(n_sessions: int, seed: int, corpus: Path | None) -> None:
 
 
 def eval_benchmark(sft: Path, dpo: Path, max_cases: int, retrieval: str) -> None:
-    from halops.evaluate.main import EvalOutputs, evaluate
+    from halops.eval.main import EvalOutputs, evaluate
 
     for path in (sft, dpo):
         if not path.is_file():

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.tools.simulated import Recording
 from halops.contract.configfile import problems as schema_problems
-from halops.evaluate.matching import ExpectedCall
+from halops.eval.matching import ExpectedCall
 
 REPO = Path(__file__).resolve().parents[4]
 DEFAULT_CASES = REPO / "config" / "eval" / "cases.jsonl"

@@ -1,9 +1,10 @@
 """Run the cases through the agent: the bot's server code, the bot's loop, the real policy.
 
 Each GGUF is served once by `bot.serve.LlamaServer` (what `halops serve` runs) and asked through
-`bot.agent.model.OpenAIChatModel` (the client `halops ask` gets from `bot.agent.factories`), with deterministic settings: the
-configured temperature (0 by default) and a seed per trial. A model runs in every configuration
-that names it (retrieval on or off, the tool-call grammar on or off). The tools are the bot's
+`bot.agent.model.OpenAIChatModel` (the client `halops ask` gets from `bot.agent.factories`),
+with deterministic settings: the configured temperature (0 by default) and a seed per trial. A
+model runs in every configuration that names it (retrieval on or off, the tool-call grammar on
+or off). The tools are the bot's
 simulated executors (`bot.tools.simulated`) answering from the case's recordings, then from
 the sample lab's; the confirmer denies and records every approval request, so a run touches no
 host and nothing the policy sends to a person ever "runs".
@@ -47,10 +48,10 @@ from bot.tools.runbooks import RunbookSearchExecutor
 from bot.tools.simulated import SimulatedLab
 from halops.contract.toolcall import TOOL_CALL_CLOSE
 from halops.contract.tools import AGENT_TOOL_SPECS, ToolSpec
-from halops.evaluate.cases import Case
-from halops.evaluate.heldout import HeldoutTurn, run_heldout, unreadable_blocks
-from halops.evaluate.replay import replay_tools
-from halops.evaluate.scoring import CaseScore, FactJudge, Proposal, Run, score_run
+from halops.eval.cases import Case
+from halops.eval.heldout import HeldoutTurn, run_heldout, unreadable_blocks
+from halops.eval.replay import replay_tools
+from halops.eval.scoring import CaseScore, FactJudge, Proposal, Run, score_run
 
 log = logging.getLogger(__name__)
 

@@ -24,12 +24,12 @@ from bot.agent.config import load_agent_config
 from bot.paths import add_config_dir_option, config_dir, project_root
 from bot.tools.simulated import SimulatedLab
 from halops.contract.configfile import ConfigFileError, read_yaml
-from halops.evaluate.cases import load_cases
-from halops.evaluate.heldout import heldout_turns
-from halops.evaluate.judge import judge_from_config
-from halops.evaluate.report import scores_frame, write_outputs
-from halops.evaluate.runner import EvalContext, EvalSettings, evaluate_model
-from halops.evaluate.summary import render_summary
+from halops.eval.cases import load_cases
+from halops.eval.heldout import heldout_turns
+from halops.eval.judge import judge_from_config
+from halops.eval.report import scores_frame, write_outputs
+from halops.eval.runner import EvalContext, EvalSettings, evaluate_model
+from halops.eval.summary import render_summary
 
 log = logging.getLogger(__name__)
 
