@@ -18,18 +18,11 @@ from typing import Any
 
 from bot.agent.confirm import ApprovalRequest
 from bot.database import SharedConnection
+from bot.safety.audit import EVENT_KINDS
 
-STATES = (
-    "pending",
-    "approved",
-    "rejected",
-    "expired",
-    "cancelled",
-    "executed",
-    "failed",
-    "not_run",
-    "interrupted",
-)
+# Every state an approval moves to is recorded as the audit event of the same name; the audit
+# log's other kinds (a verdict proposed, a request refused) are not approval states.
+STATES = ("pending", *(kind for kind in EVENT_KINDS if kind not in {"proposed", "refused"}))
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS approvals (
