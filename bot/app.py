@@ -151,8 +151,9 @@ def running_bot(
     until_slack_answers(client.auth_test, f"auth.test at {client.base_url}")
     with (
         AuditLog(agent_cfg.audit_db) as audit,
-        model_endpoint(model_url, model, bot_cfg.serve_config, bot_cfg.shutdown_grace_s) as url,
+        model_endpoint(model_url, model, bot_cfg.serve_config, bot_cfg.shutdown_grace_s) as found,
     ):
+        url = found.base_url
         agent = hosted_agent(agent_cfg, url, audit)
         deps = build_bot_deps(
             bot_cfg, client, agent, agent_cfg.audit_db, audit, lambda: health_check(url), url

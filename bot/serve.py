@@ -23,13 +23,11 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import IO, TYPE_CHECKING, Any
-
-import jsonschema
-import yaml
+from typing import IO, TYPE_CHECKING
 
 from bot.lifetime import tied_to_this_process
 from bot.paths import add_config_dir_option, config_dir
+from halops.contract.configfile import load_config, schema_defaults
 
 if TYPE_CHECKING:
     import openai
@@ -39,6 +37,8 @@ SERVE_CONFIG_NAME = "serve.yaml"
 # folder the package was installed from (see bot.paths).
 DEFAULT_CONFIG = Path("config") / SERVE_CONFIG_NAME
 SCHEMA = Path(__file__).with_name("serve.schema.yaml")
+# The optional keys' defaults are the schema's; they also serve a ServerConfig built in code.
+SCHEMA_DEFAULTS = schema_defaults(SCHEMA)
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 # Lines of server output kept for error messages: enough for a Python traceback.
 OUTPUT_TAIL_LINES = 40
@@ -62,9 +62,9 @@ class ServerConfig:
     n_threads: int = 2
     alias: str = "halops"
     chat_format: str | None = None
-    verbose: bool = False
-    startup_timeout_s: float = 60.0
-    stop_grace_s: float = 10.0
+    verbose: bool = SCHEMA_DEFAULTS["verbose"]
+    startup_timeout_s: float = SCHEMA_DEFAULTS["startup_timeout_s"]
+    stop_grace_s: float = SCHEMA_DEFAULTS["stop_grace_s"]
 
     @property
     def base_url(self) -> str:
@@ -101,19 +101,6 @@ def resolve_model(model: str | None, pipeline_model: str, root: Path) -> Path:
     return built if built.is_file() else embedded_base_gguf()
 
 
-def validate_serve_config(data: Any, source: str) -> None:
-    """Raise ServeConfigError listing every schema violation as `source: field: message`."""
-    schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    if errors:
-        lines = [
-            f"{source}: {'.'.join(map(str, e.absolute_path)) or '<top>'}: {e.message}"
-            for e in errors
-        ]
-        raise ServeConfigError("\n".join(lines))
-
-
 def default_serve_config(folder: Path | None = None) -> Path:
     """serve.yaml in `--config-dir`, else in ./config of the working directory."""
     return config_dir(folder) / SERVE_CONFIG_NAME
@@ -127,8 +114,7 @@ def load_serve_config(
     Relative paths resolve against `root`, by default the folder above the config's folder
     (the repository root for config/serve.yaml).
     """
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    validate_serve_config(data, str(path))
+    data = load_config(path, SCHEMA, ServeConfigError, "serve config")
     root = root if root is not None else path.resolve().parent.parent
     fields = {f.name for f in dataclasses.fields(ServerConfig)} - {"model_path"}
     return ServerConfig(
@@ -356,7 +342,7 @@ def cli_main(argv: list[str]) -> int:
         model = str(Path(args.model).resolve()) if args.model else None
         path = args.config or default_serve_config(args.config_dir)
         config = load_serve_config(path, model=model)
-    except (ServeConfigError, FileNotFoundError, yaml.YAMLError) as err:
+    except (ServeConfigError, FileNotFoundError) as err:
         print(f"halops serve: {err}", file=sys.stderr)
         return 2
     if args.port is not None:

@@ -1,23 +1,10 @@
 """The package layers, enforced: a forbidden import fails the build.
 
-    halops.contract        tool-call format, prompt layout, tool specs, scrubber; imports nothing
-          ^                of the project
-          |
-    bot.safety  bot.tools  bot.retrieval  bot.serve     (none of them imports another, except
-          ^         ^          ^             ^           the config helper bot.schema_check)
-          +---------+----------+-------------+
-                    |
-                bot.agent                  the loop: model -> policy -> approval -> tool
-                    ^
-          +---------+----------+
-          |                    |
-    bot.slack / bot.listeners  halops.evaluate   (Slack and the eval both drive the agent)
-          ^
-       bot.app                 the one place the bot is assembled
-
-The rest of `halops` (the pipeline stages) may import only `halops` and the contract, never the
-agent. Every import counts, also ones inside functions, `TYPE_CHECKING` blocks and lazy
-`__getattr__` re-exports: a lazy import is still a dependency.
+`LAYERS` is the picture (the README shows it, and the rules below as `rules_picture()` writes
+them; a test keeps both copies equal). The rest of `halops` (the pipeline stages) may import
+only `halops` and the contract, never the agent. Every import counts, also ones inside
+functions, `TYPE_CHECKING` blocks and lazy `__getattr__` re-exports: a lazy import is still a
+dependency.
 """
 
 from __future__ import annotations
@@ -29,6 +16,27 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# Arrows point at what a layer may import; packages side by side do not import each other.
+LAYERS = """\
+    bot.app                    the one place the bot is assembled
+       |
+       v
+    bot.slack / bot.listeners  halops.eval   (Slack and the eval both drive the agent)
+          |                    |
+          +---------+----------+
+                    v
+                bot.agent                    the loop: model -> policy -> approval -> tool
+                    |
+          +---------+----------+-------------+
+          v         v          v             v
+    bot.safety  bot.tools  bot.retrieval  bot.serve     (none of them imports another)
+          |         |          |             |
+          +---------+----------+-------------+-----> bot.database (the bot's SQLite file)
+                    v
+    halops.contract        tool-call format, prompt layout, tool specs, scrubber, config
+                           loader; imports nothing of the project (the pipeline stages,
+                           halops.*, import only it and each other)
+"""
 PACKAGE_ROOTS = {"halops": REPO / "workflow" / "src" / "halops", "bot": REPO / "bot"}
 
 
@@ -89,7 +97,7 @@ RULES = [
 ]
 # Importers exempt from a rule because they sit above it by design.
 EXEMPT = {
-    "pipeline stages never import the agent": ["halops.evaluate", "halops.cli"],
+    "pipeline stages never import the agent": ["halops.eval", "halops.cli"],
     "the running bot never imports its dev tools": ["bot.devtools"],
 }
 # Single edges allowed across a rule: augmentation checks its pairs with the real command policy.
@@ -111,6 +119,29 @@ def violations(
         if any(within(imported, f) for f in forbidden):
             found.append(f"{where}: {importer} imports {imported}")
     return found
+
+
+def rules_picture() -> str:
+    """One line per rule, as the README lists them under the picture."""
+    width = max(len(importer) for _, importer, _, _ in RULES)
+    lines = []
+    for rule, importer, forbidden, allowed in RULES:
+        line = f"{importer:<{width}}  never imports {', '.join(forbidden)}"
+        if allowed:
+            line += f" (but {', '.join(allowed)})"
+        if rule in EXEMPT:
+            line += f"; exempt: {', '.join(EXEMPT[rule])}"
+        lines.append(line)
+    lines += [f"{importer:<{width}}  may import {imported}" for importer, imported in PERMITTED]
+    return "\n".join(lines) + "\n"
+
+
+def test_the_readme_shows_the_layers_and_the_rules():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"```text\n{LAYERS}```" in readme, "README: copy LAYERS from tests/test_architecture.py"
+    assert f"```text\n{rules_picture()}```" in readme, (
+        "README: paste the output of `python -m tests.test_architecture` under the picture"
+    )
 
 
 # Rules known to fail, kept as strict xfails until their fix lands (none at the moment).
@@ -148,3 +179,7 @@ def test_the_evaluation_reaches_no_transport_library():
 
     modules = third_party_modules(REPO / "workflow" / "scripts" / "eval.py")
     assert not {"paramiko", "pyghmi"} & set(modules)
+
+
+if __name__ == "__main__":
+    print(f"```text\n{LAYERS}```\n\n```text\n{rules_picture()}```")

@@ -16,7 +16,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -28,6 +27,7 @@ from bot.agent.config import (
     simulated_lab,
 )
 from bot.agent.confirm import DenyAll, TerminalConfirmer
+from bot.agent.factories import Endpoint, model_endpoint
 from bot.agent.loop import Agent, AgentInternalError, AgentResult, describe_steps
 from bot.agent.model import ChatModel, ModelReply, ModelUnavailable
 from bot.agent.wiring import build_deps, chat_model, runbook_retriever, runbook_search
@@ -35,15 +35,9 @@ from bot.paths import add_config_dir_option
 from bot.safety.audit import AuditLog
 from bot.safety.inventory import InventoryError
 from bot.serve import (
-    LlamaServer,
     ServeConfigError,
     ServerStartError,
     default_serve_config,
-    free_port,
-    health_check,
-    load_serve_config,
-    normalise_base_url,
-    served_models,
 )
 from halops.contract.toolcall import parse_tool_calls
 
@@ -69,52 +63,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return parser.parse_args(argv)
-
-
-# --- the endpoint ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    base_url: str
-    model: str  # what answers there, for the person: a GGUF file or the server's model name
-    how: str  # started for this request | running server
-
-
-def running_endpoint(url: str, how: str = "running server") -> Endpoint:
-    base_url = normalise_base_url(url)
-    names = served_models(base_url)
-    return Endpoint(base_url, ", ".join(names) if names else "unknown model", how)
-
-
-@contextlib.contextmanager
-def model_endpoint(
-    base_url: str | None,
-    model: str | None,
-    serve_config: Path | None = None,
-    say: TextIO | None = None,
-) -> Iterator[Endpoint]:
-    """The given endpoint, else the configured `halops serve` when it answers, else a llama.cpp
-    server started for this request on a free port (never the configured one: that port is
-    `halops serve`'s, and it may start later)."""
-    if base_url:
-        yield running_endpoint(base_url)
-        return
-    config = load_serve_config(serve_config or default_serve_config(), model=model)
-    if model is None and health_check(config.base_url):
-        yield running_endpoint(config.base_url, "running halops serve")
-        return
-    if say is not None:
-        say.write(f"starting llama.cpp with {config.model_path.name} ...\n")
-    with LlamaServer(replace(config, port=free_port(config.host))) as server:
-        yield Endpoint(server.base_url, str(config.model_path), "started for this request")
-
-
-@contextlib.contextmanager
-def endpoint(base_url: str | None, model: str | None) -> Iterator[str]:
-    """The endpoint's base URL only (for callers that need no more, e.g. `halops bot`)."""
-    with model_endpoint(base_url, model) as found:
-        yield found.base_url
 
 
 # --- progress --------------------------------------------------------------------------------
@@ -208,7 +156,9 @@ def cli_main(argv: list[str]) -> int:
     try:
         with (
             AuditLog(cfg.audit_db) as audit,
-            model_endpoint(base_url or cfg.base_url, args.model, serve_config, progress) as found,
+            model_endpoint(
+                base_url or cfg.base_url, args.model, serve_config, say=progress
+            ) as found,
         ):
             if progress is not None:
                 progress.write(f"model: {found.model} at {found.base_url} ({found.how})\n")

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.paths import config_dir
-from bot.schema_check import check_against_schema
 from bot.tools.simulated import SimulatedLab
+from halops.contract.configfile import read_yaml, validated
 from halops.contract.prompts import SYSTEM_PROMPT
 
 SCHEMA_PATH = Path(__file__).with_name("agent.schema.yaml")
@@ -39,18 +37,17 @@ class AgentConfig:
     inventory: Path
     policy: Path
     tools: dict[str, Any]
-    # Optional keys; the defaults are the schema's (a test keeps them equal).
-    tool_call_grammar: bool = True
-    simulated_lab: dict[str, Any] = field(default_factory=lambda: {"recordings": []})
+    tool_call_grammar: bool  # optional keys: their defaults are the schema's
+    simulated_lab: dict[str, Any]
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "<agent config>", root: Path | None = None):
-        check_against_schema(data, SCHEMA_PATH, source, AgentConfigError)
+        data = validated(data, SCHEMA_PATH, source, AgentConfigError)
         root = root if root is not None else Path.cwd()
         paths = {key: root / data[key] for key in ("audit_db", "inventory", "policy")}
         retrieval = {**data["retrieval"], "db_dir": root / data["retrieval"]["db_dir"]}
         rest = {k: v for k, v in data.items() if k not in paths and k not in SPECIAL_KEYS}
-        lab = data.get("simulated_lab", {"recordings": []})
+        lab = data["simulated_lab"]
         lab = {**lab, "recordings": [root / p for p in lab["recordings"]]}
         # The system prompt is not configurable: it is the one the model was trained with.
         return cls(
@@ -69,10 +66,7 @@ def load_agent_config(path: Path | None = None) -> AgentConfig:
     """Read and validate agent.yaml (default: `default_agent_config()`); relative paths in it
     resolve against the folder above its folder (the project root)."""
     path = Path(path) if path is not None else default_agent_config()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise AgentConfigError(f"{path}: cannot read agent config: {exc}") from exc
+    data = read_yaml(path, AgentConfigError, "agent config")
     return AgentConfig.from_dict(data, source=str(path), root=path.resolve().parents[1])
 
 
@@ -80,8 +74,8 @@ def inventory_is_simulated(path: Path) -> bool:
     """The inventory's `simulated` mark (the sample lab). An unreadable inventory counts as
     not simulated here: loading it for the policy fails anyway, before any tool can run."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        data = read_yaml(path)
+    except ValueError:
         return False
     return isinstance(data, dict) and data.get("simulated") is True
 

@@ -1,5 +1,5 @@
 """The model and retrieval the agent is built with, for every caller: `halops ask`, the Slack bot
-(`bot.app`) and the evaluation (`halops.evaluate`).
+(`bot.app`) and the evaluation (`halops.eval`).
 
 Kept apart from `bot.agent.wiring`, which builds the tool set: importing this module pulls in
 no transport library (paramiko, pyghmi), so the evaluation, whose tools are replays, does not
@@ -11,9 +11,10 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from bot.agent.config import AgentConfig
 from bot.agent.grammar import agent_grammar
@@ -64,23 +65,58 @@ def runbook_retriever(cfg: AgentConfig) -> Retriever | None:
     return runbook_search(cfg)
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """Where the model answers, and how it came to (for the person at the terminal)."""
+
+    base_url: str
+    how: str  # running server (given) | running halops serve | started for this request
+    gguf: Path | None = None  # the file served, when the server was started here
+
+    @cached_property
+    def model(self) -> str:
+        """The GGUF started here, else what the server says it serves (asked only when wanted)."""
+        if self.gguf is not None:
+            return str(self.gguf)
+        from bot.serve import served_models
+
+        names = served_models(self.base_url)
+        return ", ".join(names) if names else "unknown model"
+
+
 @contextlib.contextmanager
 def model_endpoint(
     base_url: str | None,
     model: str | None,
     serve_config: Path | None = None,
     stop_grace_s: float | None = None,
-) -> Iterator[str]:
-    """The given endpoint, or a llama.cpp server child (`serve_config`, config/serve.yaml by
-    default) for the caller's lifetime; `stop_grace_s` shortens how long it may take to stop,
-    e.g. for the bot's SIGTERM."""
-    if base_url:
-        yield base_url
-        return
-    from bot.serve import DEFAULT_CONFIG, LlamaServer, load_serve_config
+    say: TextIO | None = None,
+) -> Iterator[Endpoint]:
+    """The model endpoint, first match wins: `base_url` (given), the `halops serve` of
+    `serve_config` (config/serve.yaml by default) when it answers and no other `model` is asked
+    for, else a llama.cpp server child for the caller's lifetime on a free port (never the
+    configured one: that port is `halops serve`'s, and it may start later). `stop_grace_s`
+    shortens how long the child may take to stop, e.g. for the bot's SIGTERM; `say` hears that
+    a server is starting."""
+    from bot.serve import (
+        DEFAULT_CONFIG,
+        LlamaServer,
+        free_port,
+        health_check,
+        load_serve_config,
+        normalise_base_url,
+    )
 
+    if base_url:
+        yield Endpoint(normalise_base_url(base_url), "running server")
+        return
     config = load_serve_config(serve_config or DEFAULT_CONFIG, model=model)
+    if model is None and health_check(config.base_url):
+        yield Endpoint(config.base_url, "running halops serve")
+        return
     if stop_grace_s is not None:
         config = replace(config, stop_grace_s=min(config.stop_grace_s, stop_grace_s))
-    with LlamaServer(config) as server:
-        yield server.base_url
+    if say is not None:
+        say.write(f"starting llama.cpp with {config.model_path.name} ...\n")
+    with LlamaServer(replace(config, port=free_port(config.host))) as server:
+        yield Endpoint(server.base_url, "started for this request", config.model_path)

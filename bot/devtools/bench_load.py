@@ -29,7 +29,6 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -41,6 +40,7 @@ from typing import Any
 
 import yaml
 
+from bot.database import connect
 from bot.devtools import slack_standin as standin
 from bot.devtools.model_standin import HANG, ModelStandIn
 from bot.devtools.slack_standin import FORM, JSON, SlackAPIStandIn, signed_post
@@ -118,7 +118,7 @@ class Bot:
         click counts only once it has."""
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            with contextlib.closing(sqlite3.connect(self.db)) as db:
+            with contextlib.closing(connect(self.db)) as db:
                 row = db.execute("SELECT message_ts FROM approvals WHERE id = ?", (approval_id,))
                 if row.fetchone() == (ts,):
                     return

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.database import SharedConnection
 from bot.safety.policy import Verdict
 
 EVENT_KINDS = (
@@ -146,36 +146,27 @@ def _utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-class AuditLog:
+class AuditLog(SharedConnection):
     """Append-only verdict and event log in one SQLite file (WAL, so readers never block)."""
 
     def __init__(self, path: str | Path, clock: Callable[[], str] = _utc_now) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._clock = clock
-        # One connection serves every thread (Slack conversations and clicks): without a lock
+        # One connection serves every thread (Slack conversations and clicks): without the lock
         # `cursor.lastrowid` can be another thread's row, and events attach to the wrong verdict.
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        # REPLACE deletes without firing delete triggers unless recursive triggers are on.
-        self._db.execute("PRAGMA recursive_triggers=ON")
-        self._db.execute("PRAGMA busy_timeout=30000")
-        _migrate(self._db)
-        self._db.executescript(
+        super().__init__(
+            path,
             _SCHEMA
             + _append_only_triggers("verdicts")
             + _append_only_triggers("events")
             + _EVENT_LINK_TRIGGER
             + _TRAIL_VIEW
-            + f"PRAGMA user_version = {SCHEMA_VERSION};"
+            + f"PRAGMA user_version = {SCHEMA_VERSION};",
+            migrate=_migrate,
+            rows_by_name=True,
+            foreign_keys=True,
+            # REPLACE deletes without firing delete triggers unless recursive triggers are on.
+            recursive_triggers=True,
         )
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
 
     def __enter__(self) -> AuditLog:
         return self

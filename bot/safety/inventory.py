@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from bot.schema_check import check_against_schema
+from halops.contract.configfile import read_yaml, validated
 
 SCHEMA_PATH = Path(__file__).with_name("inventory.schema.yaml")
 
@@ -75,16 +73,12 @@ class Inventory:
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Inventory:
-        path = Path(path)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise InventoryError(f"{path}: cannot read inventory: {exc}") from exc
+        data = read_yaml(path, InventoryError, "inventory")
         return cls.from_dict(data, source=str(path))
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "<inventory>") -> Inventory:
-        check_against_schema(data, SCHEMA_PATH, source, InventoryError)
+        data = validated(data, SCHEMA_PATH, source, InventoryError)
         hosts = tuple(_host(entry) for entry in data["hosts"])
         _check_unique(hosts, source)
         return cls(hosts)

@@ -8,11 +8,9 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.safety.shell.command import SimpleCommand
 from bot.safety.verdict import Decision
-from bot.schema_check import check_against_schema
+from halops.contract.configfile import read_yaml, validated
 
 POLICY_SCHEMA_PATH = Path(__file__).with_name("policy.schema.yaml")
 
@@ -73,15 +71,12 @@ class RuleSettings:
 def load_policy_settings(path: str | Path) -> RuleSettings:
     """Read and validate `config/policy.yaml`; errors name the file and the field."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise PolicyConfigError(f"{path}: cannot read policy settings: {exc}") from exc
+    data = read_yaml(path, PolicyConfigError, "policy settings") or {}
     return settings_from_dict(data, source=str(path))
 
 
 def settings_from_dict(data: Any, source: str = "<policy>") -> RuleSettings:
-    check_against_schema(data, POLICY_SCHEMA_PATH, source, PolicyConfigError)
+    data = validated(data, POLICY_SCHEMA_PATH, source, PolicyConfigError)
     rules = [_pattern_rule(e, Decision.BLOCK) for e in data.get("extra_block", [])]
     rules += [_pattern_rule(e, Decision.CONFIRM) for e in data.get("extra_confirm", [])]
     return RuleSettings(

@@ -35,7 +35,7 @@ from bot.safety.audit import AuditError, AuditLog
 from bot.slack.blocks import build_approval_blocks, build_approval_text, cut
 from bot.slack.config import ApprovalSettings
 from bot.slack.memory import ThreadKey
-from bot.slack.store import Approval, ApprovalStore, now
+from bot.slack.store import REQUEST_COLUMNS, Approval, ApprovalStore, now
 
 log = logging.getLogger(__name__)
 
@@ -198,18 +198,10 @@ class SlackApprovals:
         created = self.clock()
         channel = self.channel or key.channel
         return self.store.create(
-            verdict_id=request.verdict_id,
-            conversation_id=request.conversation_id,
+            **{column: getattr(request, column) for column in REQUEST_COLUMNS},
             channel=channel,
             # Elsewhere than the conversation, the request is a top-level message ("").
             thread_ts=key.thread_ts if channel == key.channel else "",
-            requester=request.requester,
-            tool=request.tool,
-            transport=request.transport,
-            host=request.host,
-            command=request.command,
-            rule_id=request.rule_id,
-            reason=request.reason,
             created_at=created,
             deadline=created + self.timeout_s,
         )

@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from bot.schema_check import check_against_schema
+from halops.contract.configfile import read_yaml, validated
 
 SCHEMA_PATH = Path(__file__).with_name("bot.schema.yaml")
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -33,21 +31,21 @@ class ApprovalSettings:
 
 @dataclass(frozen=True)
 class HttpLimits:
-    """What one client can make the HTTP server hold (section `http`)."""
+    """What one client can make the HTTP server hold (section `http`; defaults in the schema)."""
 
-    max_body_bytes: int = 1 << 20
-    read_timeout_s: int = 10
-    backlog: int = 1024
-    workers: int = 8
-    connection_limit: int = 500
+    max_body_bytes: int
+    read_timeout_s: int
+    backlog: int
+    workers: int
+    connection_limit: int
 
 
 @dataclass(frozen=True)
 class Formatting:
-    section_chars: int = 2900
-    blocks_per_message: int = 50
-    max_messages: int = 4
-    result_chars: int = 1500
+    section_chars: int
+    blocks_per_message: int
+    max_messages: int
+    result_chars: int
 
 
 @dataclass(frozen=True)
@@ -72,7 +70,7 @@ class BotConfig:
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "<bot config>", root: Path = REPO_ROOT):
-        validate(data, source)
+        data = validated(data, SCHEMA_PATH, source, BotConfigError)
         approvals = data["approvals"]
         return cls(
             agent_config=root / data["agent_config"],
@@ -97,13 +95,6 @@ class BotConfig:
         )
 
 
-def validate(data: Any, source: str) -> None:
-    check_against_schema(data, SCHEMA_PATH, source, BotConfigError)
-
-
 def load_bot_config(path: Path = DEFAULT_BOT_CONFIG) -> BotConfig:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise BotConfigError(f"{path}: cannot read bot config: {exc}") from exc
+    data = read_yaml(path, BotConfigError, "bot config")
     return BotConfig.from_dict(data, source=str(path), root=Path(path).resolve().parents[1])

@@ -37,9 +37,10 @@ from slack_bolt.request import BoltRequest
 from waitress import wasyncore
 from waitress.server import create_server
 
-from bot.slack.config import HttpLimits
+from bot.slack.config import SCHEMA_PATH, HttpLimits
 from bot.slack.logs import one_line
 from bot.slack.seen import SeenRequests
+from halops.contract.configfile import schema_defaults
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ FORWARDED_HEADERS = (
 )
 
 
-DEFAULT_LIMITS = HttpLimits()
+DEFAULT_LIMITS = HttpLimits(**schema_defaults(SCHEMA_PATH, "http"))
 
 
 class Rejected(Exception):

@@ -8,11 +8,11 @@ and the thread's ts, so two threads never share memory.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from bot.database import SharedConnection
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS thread_messages (
@@ -48,17 +48,9 @@ class ThreadKey:
         return cls(channel, thread_ts)
 
 
-class ThreadMemory:
+class ThreadMemory(SharedConnection):
     def __init__(self, path: str | Path) -> None:
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        super().__init__(path, _SCHEMA)
 
     def load(self, key: ThreadKey, limit: int) -> list[dict[str, str]]:
         """The thread's last `limit` text messages, oldest first."""

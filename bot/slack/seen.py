@@ -9,11 +9,11 @@ click replayed within the signature's five minutes must not act twice).
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from bot.database import SharedConnection
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seen_requests (
@@ -25,21 +25,17 @@ CREATE INDEX IF NOT EXISTS seen_requests_by_age ON seen_requests (seen_at);
 PRUNE_EVERY = 256  # inserts between deletions of expired keys
 
 
-class SeenRequests:
+class SeenRequests(SharedConnection):
     """`first_time(key)`: True once per key within `window_s` (and across restarts)."""
 
     def __init__(
         self, path: str | Path, window_s: float, clock: Callable[[], float] = time.time
     ) -> None:
         self.window_s, self._clock = window_s, clock
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-        self._lock = threading.Lock()
         self._inserts = 0
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across a crash
-            self._db.executescript(_SCHEMA)
+        # WAL + NORMAL: durable across a crash of the bot (a power cut may forget the last
+        # keys, which only lets a replay of those few through); the other tables keep FULL.
+        super().__init__(path, _SCHEMA, synchronous="NORMAL")
 
     def first_time(self, key: str) -> bool:
         now = self._clock()
@@ -56,7 +52,3 @@ class SeenRequests:
                 (key, now, now - self.window_s),
             )
             return cursor.rowcount == 1
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()

@@ -11,24 +11,18 @@ approved -> executed | failed | not_run | interrupted.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-STATES = (
-    "pending",
-    "approved",
-    "rejected",
-    "expired",
-    "cancelled",
-    "executed",
-    "failed",
-    "not_run",
-    "interrupted",
-)
+from bot.agent.confirm import ApprovalRequest
+from bot.database import SharedConnection
+from bot.safety.audit import EVENT_KINDS
+
+# Every state an approval moves to is recorded as the audit event of the same name; the audit
+# log's other kinds (a verdict proposed, a request refused) are not approval states.
+STATES = ("pending", *(kind for kind in EVENT_KINDS if kind not in {"proposed", "refused"}))
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS approvals (
@@ -58,21 +52,15 @@ CREATE INDEX IF NOT EXISTS approvals_by_conversation ON approvals (conversation_
 """
 
 
-@dataclass(frozen=True)
-class Approval:
+@dataclass(frozen=True, kw_only=True)
+class Approval(ApprovalRequest):
+    """A request as stored: the request's own fields (`arguments` excepted: the row keeps the
+    command as the approver saw it), where it was posted, and what state it is in."""
+
     id: int
-    verdict_id: int
-    conversation_id: str
     channel: str
     thread_ts: str
     message_ts: str | None
-    requester: str
-    tool: str
-    transport: str
-    host: str | None
-    command: str
-    rule_id: str
-    reason: str
     created_at: float
     deadline: float
     state: str
@@ -82,43 +70,24 @@ class Approval:
     result: str | None = None
 
 
+# The request's fields that are columns (all but `arguments`).
+REQUEST_COLUMNS = tuple(f.name for f in fields(ApprovalRequest) if f.name != "arguments")
 # What a new approval is created with; the decision and result columns are filled later.
 _NEW_COLUMNS = (
-    "verdict_id",
-    "conversation_id",
+    *REQUEST_COLUMNS,
     "channel",
     "thread_ts",
     "message_ts",
-    "requester",
-    "tool",
-    "transport",
-    "host",
-    "command",
-    "rule_id",
-    "reason",
     "created_at",
     "deadline",
 )
 
 
-class ApprovalStore:
-    """One SQLite connection guarded by a lock (listener and conversation threads share it)."""
+class ApprovalStore(SharedConnection):
+    """Listener and conversation threads share one connection (bot.database)."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=30
-        )
-        self._db.row_factory = sqlite3.Row
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        super().__init__(path, _SCHEMA, rows_by_name=True)
 
     def create(self, **values: Any) -> Approval:
         """Insert a pending approval; `values` are the Approval fields other than id/state."""

@@ -9,7 +9,7 @@ import pandas as pd
 
 from halops.datacard import DataCard
 from halops.qualify import QualifyConfig, tier_definitions, write_scores
-from halops.validate import qualified_summary, quarantine_summary
+from halops.validate_split import qualified_summary, quarantine_summary
 
 CFG = QualifyConfig(
     tier_a=0.8, tier_b=0.6, minimums={"A": {"relevance": 0.5}, "B": {"tool_success": 0.4}}

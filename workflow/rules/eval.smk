@@ -4,7 +4,7 @@
 # tool calls on the held-out split, report, and print a one-screen summary at the end of the run.
 import time
 
-from halops.evaluate.summary import print_fresh_summary
+from halops.eval.summary import print_fresh_summary
 
 EVAL_SUMMARY = "results/eval/summary.txt"
 # The summary is printed after a successful run only if this run wrote it.

@@ -11,7 +11,7 @@ from halops.augment.config import SyntheticConfig
 from halops.augment.synthetic import SyntheticInputs, synthesize
 from halops.augment.trainset import mix_training_set
 from halops.curate.config import CurateConfig
-from halops.validate import ValidateConfig
+from halops.validate_split import ValidateConfig
 
 logging.basicConfig(
     filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"

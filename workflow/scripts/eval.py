@@ -6,7 +6,7 @@ import _halops_path  # noqa: F401
 import logging
 from pathlib import Path
 
-from halops.evaluate.main import EvalInputs, EvalOutputs, evaluate
+from halops.eval.main import EvalInputs, EvalOutputs, evaluate
 
 logging.basicConfig(
     filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(name)s %(message)s"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.safety.inventory import Inventory
 from bot.safety.policy import CommandPolicy, load_policy_settings
-from halops.evaluate.recordings import lab_recordings, write_recordings
+from halops.eval.recordings import lab_recordings, write_recordings
 
 logging.basicConfig(
     filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(name)s %(message)s"

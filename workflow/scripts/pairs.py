@@ -10,7 +10,7 @@ from halops.augment.pairs import PairsInputs, PairsOutputs, StageConfigs, build_
 from halops.curate.config import CurateConfig
 from halops.qualify import QualifyConfig
 from halops.split import SPLITS
-from halops.validate import ValidateConfig
+from halops.validate_split import ValidateConfig
 
 logging.basicConfig(
     filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"

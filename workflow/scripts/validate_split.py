@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from halops.reach import load_reach
-from halops.validate import ValidateConfig, Window, validate_and_split
+from halops.validate_split import ValidateConfig, Window, validate_and_split
 
 logging.basicConfig(
     filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"

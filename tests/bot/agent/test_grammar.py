@@ -315,13 +315,15 @@ def test_agent_config_switches_the_grammar_and_offers_its_tools(tmp_path: Path) 
     assert agent_grammar(dataclasses.replace(cfg, tool_call_grammar=False)) is None
 
 
-def test_the_schema_default_is_the_dataclass_default() -> None:
-    from bot.agent.config import SCHEMA_PATH, AgentConfig
+def test_an_agent_config_without_optional_keys_gets_the_schema_defaults() -> None:
+    from bot.agent.config import AgentConfig
 
-    schema = yaml.safe_load(SCHEMA_PATH.read_text())["properties"]
-    fields = {f.name: f for f in dataclasses.fields(AgentConfig)}
-    assert schema["tool_call_grammar"]["default"] is fields["tool_call_grammar"].default
-    assert schema["simulated_lab"]["default"] == fields["simulated_lab"].default_factory()
+    data = yaml.safe_load((REPO / "config" / "agent.yaml").read_text())
+    data.pop("tool_call_grammar", None)
+    data.pop("simulated_lab", None)
+    cfg = AgentConfig.from_dict(data, root=REPO)
+    assert cfg.tool_call_grammar is True
+    assert cfg.simulated_lab == {"recordings": []}
 
 
 # --- end to end --------------------------------------------------------------------------------

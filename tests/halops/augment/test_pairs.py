@@ -20,7 +20,7 @@ from halops.augment.pairs import (
 from halops.curate.config import CurateConfig
 from halops.extract.session import extract_session
 from halops.samplegen.corpus import CorpusStats, write_session
-from halops.validate import SecretLeakError, ValidateConfig
+from halops.validate_split import SecretLeakError, ValidateConfig
 from tests.halops.augment.test_mine import (
     QUALIFY,
     clean_turn,
@@ -183,7 +183,7 @@ def test_kinds_from_config(lab, tmp_path, policy_files) -> None:
 
 
 def test_a_leak_fails_closed_and_deletes_the_outputs(lab, tmp_path, policy_files, monkeypatch):
-    import halops.validate as validate
+    import halops.validate_split as validate
 
     def no_scrub(messages):
         return messages, []

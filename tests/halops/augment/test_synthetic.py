@@ -26,7 +26,7 @@ from halops.augment.endpoint import (
 from halops.augment.synthetic import SyntheticInputs, answer_lines, keeps_hosts, synthesize
 from halops.augment.trainset import mix_training_set, synthetic_cap
 from halops.curate.config import CurateConfig
-from halops.validate import ValidateConfig
+from halops.validate_split import ValidateConfig
 from tests.conftest import REPO
 from tests.halops.augment.standin import StandIn, lab_script, serve
 

@@ -309,7 +309,7 @@ def test_halops_scrub_subcommand(
 def test_validate_rescan_fails_closed(
     kind: str, text: str, secrets: list[str], tmp_path: Path
 ) -> None:
-    from halops.validate import SecretLeakError, rescan
+    from halops.validate_split import SecretLeakError, rescan
 
     leaked = tmp_path / "train.jsonl"
     record = {"messages": [{"role": "tool", "content": text}], "metadata": {"id": "x"}}

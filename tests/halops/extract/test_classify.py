@@ -1,4 +1,5 @@
-"""User-record classification (FORMAT.md §5, §7, §8): every kind of "user" the CLI writes."""
+"""User-record classification (transcript-format.md §5, §7, §8): every kind of "user" the CLI
+writes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The generated sessions are deterministic and follow the real transcript format (FORMAT.md)."""
+"""The generated sessions are deterministic and follow the real transcript format
+(workflow/docs/transcript-format.md)."""
 
 from __future__ import annotations
 

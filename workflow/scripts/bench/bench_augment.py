@@ -47,7 +47,7 @@ from halops.samplegen import generate_corpus
 from halops.split import SPLITS
 from halops.extract.sessions import find_sessions as discover_sessions
 from halops.extract.session import extract_session
-from halops.validate import ValidateConfig, validate_and_split
+from halops.validate_split import ValidateConfig, validate_and_split
 
 CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
 
@@ -190,7 +190,7 @@ def pairs_benchmark(n_sessions: int, seed: int, corpus: Path | None) -> None:
 
 
 def eval_benchmark(sft: Path, dpo: Path, max_cases: int, retrieval: str) -> None:
-    from halops.evaluate.main import EvalOutputs, evaluate
+    from halops.eval.main import EvalOutputs, evaluate
 
     for path in (sft, dpo):
         if not path.is_file():

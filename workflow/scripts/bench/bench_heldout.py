@@ -1,9 +1,9 @@
 """Benchmark of what fine-tuning buys: held-out next-tool-call accuracy, base vs fine-tuned.
 
 A script that prints figures, not a test. It uses the evaluation's own code end to end
-(`halops.evaluate.heldout`: the test split's assistant turns with tool calls, the context
+(`halops.eval.heldout`: the test split's assistant turns with tool calls, the context
 rendered as in training, the first proposed call matched BFCL-style by
-`halops.evaluate.matching`; `halops.evaluate.runner`: each GGUF served by the bot's
+`halops.eval.matching`; `halops.eval.runner`: each GGUF served by the bot's
 `LlamaServer`, asked through the bot's model client at temperature 0). Turns are taken evenly
 over the whole test split (every k-th), not its first N, so that every task type counts.
 
@@ -27,9 +27,9 @@ from pathlib import Path
 import yaml
 
 from bot.agent.config import load_agent_config
-from halops.evaluate.heldout import heldout_turns, run_heldout
-from halops.evaluate.main import model_option
-from halops.evaluate.runner import EvalSettings, ModelSpec, model_factory, served_model
+from halops.eval.heldout import heldout_turns, run_heldout
+from halops.eval.main import model_option
+from halops.eval.runner import EvalSettings, ModelSpec, model_factory, served_model
 
 REPO = Path(__file__).resolve().parents[3]
 TARGET_ACCURACY, TARGET_RATIO = 0.5, 2.0

@@ -20,7 +20,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "discover": ("halops.discover.cli", "draft an inventory from the hosts your sessions touched"),
     "serve": ("bot.serve", "run llama.cpp's OpenAI-compatible server until Ctrl-C"),
     "ask": ("bot.agent.cli", "ask the agent one question from the terminal"),
-    "eval": ("halops.evaluate.main", "score the agent on every eval case and the held-out split"),
+    "eval": ("halops.eval.main", "score the agent on every eval case and the held-out split"),
     "bot": ("bot.app", "run the Slack bot (Socket Mode; --http for request URLs)"),
 }
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from halops.contract.configfile import read_yaml
 
 # Shorter description words are mostly noise ("VM", "on"); host names are never filtered.
 MIN_DESCRIPTION_TERM = 3
@@ -98,11 +98,7 @@ class InventoryError(ValueError):
 
 def read_inventory(path: Path) -> list[dict[str, Any]]:
     """The `hosts` of an inventory file (the bot validates the rest against its schema)."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise InventoryError(f"{path}: cannot read the inventory: {exc}") from None
+    data = read_yaml(path, InventoryError, "the inventory")
     hosts = data.get("hosts") if isinstance(data, dict) else None
     if not isinstance(hosts, list):
         raise InventoryError(f"{path}: expected a mapping with a `hosts` list")

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from halops.contract.tools import AGENT_TOOL_SPECS
+from halops.domain import read_inventory
 
 # tool name -> transport, for the tools whose calls name a `host` (the argument the grammar
 # limits to inventory names); http names a URL, which the policy checks when the call is made.
@@ -45,13 +45,7 @@ def reach_of_hosts(hosts: Iterable[Mapping[str, Any]]) -> dict[str, frozenset[st
 
 def load_reach(inventory: Path) -> dict[str, frozenset[str]]:
     """The reach of an inventory file; an unreadable one is an error naming the file."""
-    try:
-        data = yaml.safe_load(Path(inventory).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValueError(f"{inventory}: cannot read the inventory: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("hosts"), list):
-        raise ValueError(f"{inventory}: an inventory is a mapping with a `hosts` list")
-    return reach_of_hosts(data["hosts"])
+    return reach_of_hosts(read_inventory(inventory))
 
 
 def unreachable_hosts(messages: Sequence[Mapping[str, Any]], reach: Reach) -> list[str]:

@@ -59,7 +59,8 @@ EXTRACTED_COLUMNS: dict[str, str] = {f.name: _PANDAS_DTYPES[f.type] for f in EXT
 # this size (one group per session would make reading slow); bounds the writer's memory.
 ROW_GROUP_ROWS = 20_000
 
-# The CLI writes API failures as assistant messages from this pseudo-model (FORMAT §3).
+# The CLI writes API failures as assistant messages from this pseudo-model
+# (transcript-format.md §3).
 SYNTHETIC_MODEL = "<synthetic>"
 
 Row = dict[str, Any]
@@ -212,7 +213,7 @@ def tool_calls(row: Row) -> list[Row]:
 
 
 def is_error(row: Row) -> bool:
-    """A tool result's error flag; absent means success (FORMAT §5)."""
+    """A tool result's error flag; absent means success (transcript-format.md §5)."""
     return bool(row.get("is_error"))
 
 

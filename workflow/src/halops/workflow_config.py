@@ -8,21 +8,20 @@ that type: `'100000'` becomes 100000 where an integer is wanted and stays a stri
 string is), then reports what is still wrong as one line per problem: the key's dotted path,
 the value, and for a range error the range.
 
-Validation itself is jsonschema's, with the same file-relative `$ref`s Snakemake resolves.
+Validation itself is jsonschema's, through the one schema loader of the project
+(`halops.contract.configfile`), with the same file-relative `$ref`s Snakemake resolves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, MutableMapping, Sequence
-from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
-from urllib.request import url2pathname
 
 import jsonschema
 import yaml
-from referencing import Registry, Resource
+
+from halops.contract.configfile import schema_validator
 
 # Rounds of fixing: a fixed string can reveal an error below it (a string that becomes a mapping).
 MAX_ROUNDS = 10
@@ -38,7 +37,7 @@ def check_config(config: MutableMapping[str, Any], schema_path: Path) -> list[st
 
     Returns what was retyped ("extract.max_line_bytes: '100000' -> 100000"), for the log.
     """
-    validator = _validator(Path(schema_path).resolve())
+    validator = schema_validator(Path(schema_path).resolve())
     retyped = type_overrides(config, validator)
     problems = [describe(error) for error in _errors(config, validator)]
     if problems:
@@ -125,20 +124,3 @@ def _set(config: MutableMapping[str, Any], path: Sequence[Any], value: Any) -> N
 
 def _dotted(path: Sequence[Any]) -> str:
     return ".".join(str(part) for part in path)
-
-
-@cache
-def _validator(schema_path: Path) -> Any:
-    """A Draft 2020-12 validator whose relative `$ref`s resolve next to the schema file."""
-    schema = _load(schema_path)
-    schema["$id"] = schema_path.as_uri()
-
-    def retrieve(uri: str) -> Resource:
-        return Resource.from_contents(_load(Path(url2pathname(urlparse(uri).path))))
-
-    registry: Registry = Registry(retrieve=retrieve)  # type: ignore[call-arg]
-    return jsonschema.Draft202012Validator(schema, registry=registry)
-
-
-def _load(path: Path) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))

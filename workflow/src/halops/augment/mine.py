@@ -46,7 +46,8 @@ from halops.qualify import QualifyConfig, _term_pattern, is_correction
 from halops.rows import Row, text_of
 
 # The results Claude Code writes when the operator refuses a call at the permission prompt, or
-# interrupts it while it runs (FORMAT §5): these are the operator's verdict, not the tool's.
+# interrupts it while it runs (transcript-format.md §5): these are the operator's verdict, not
+# the tool's.
 REFUSED_PREFIXES = ("The user doesn't want to proceed with this tool use", "[Request interrupted")
 # Words that only wrap the program a command runs: `sudo systemctl ...` runs systemctl.
 WRAPPERS = frozenset({"sudo", "doas", "env", "nice", "nohup", "time", "timeout", "command"})

@@ -1,7 +1,7 @@
 """The `pairs` rule: mined and safety pairs -> scrubbed, deduplicated, session-split table.
 
 The same steps, in the same order and with the same functions, as the SFT data
-(`halops.validate`): scrub first (so pairs that differ only by a secret collapse), then drop
+(`halops.validate_split`): scrub first (so pairs that differ only by a secret collapse), then drop
 duplicates, then split by session, write, and re-read what was written to scan it again (fail
 closed). A session keeps the split the SFT data gave it, so no pair from a validation or test
 session is ever trained on; sessions without SFT examples (tier C, say) are split with the same
@@ -36,7 +36,7 @@ from halops.dedup import (
 )
 from halops.qualify import QualifyConfig
 from halops.split import SPLITS, assign_splits
-from halops.validate import (
+from halops.validate_split import (
     SecretLeakError,
     ValidateConfig,
     priority_order,
@@ -204,7 +204,7 @@ _INTERNAL_COLUMNS = (
 
 
 def scrub_pairs(frame: pd.DataFrame) -> tuple[pd.DataFrame, Counter[str], int]:
-    """halops.validate.scrub_examples: prompt, answers and every metadata string, one scrubber
+    """halops.validate_split.scrub_examples: prompt, answers and every metadata string, one scrubber
     per pair (a password seen in the prompt is redacted in the answers too)."""
     if frame.empty:
         return frame, Counter(), 0
@@ -305,7 +305,7 @@ def write_pairs(frame: pd.DataFrame, outputs: PairsOutputs) -> None:
 
 
 def _rescan_or_delete(paths: list[Path], written: list[Path]) -> None:
-    """halops.validate.rescan on what was written; a leak deletes every output (fail closed).
+    """halops.validate_split.rescan on what was written; a leak deletes every output (fail closed).
     The JSONL holds exactly the parquet's strings, read back from disk."""
     try:
         rescan(paths)

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from halops.dedup import deduplicate
-from halops.validate import ValidateConfig
+from halops.validate_split import ValidateConfig
 
 
 def synthetic_cap(n_real: int, max_share: float) -> int:

@@ -1,7 +1,7 @@
 """skills: a skill's body as system-prompt instructions, the request, and the work it guided.
 
-For every skill_body row (the SKILL.md text the CLI injects after a `Skill` tool call, FORMAT
-§8) the example is:
+For every skill_body row (the SKILL.md text the CLI injects after a `Skill` tool call,
+workflow/docs/transcript-format.md §8) the example is:
 - system: `skill_system_prompt(cfg.system_prompt, [(skill name, body)])`;
 - user: the request of the turn the skill was launched in;
 - then the assistant's work after the body, up to the next user action.

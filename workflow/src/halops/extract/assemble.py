@@ -1,6 +1,6 @@
 """Turn the validated records of one session (main file + subagent files) into ordered rows.
 
-What makes this more than a loop (FORMAT.md §3, §4.1, §5, §6, §7):
+What makes this more than a loop (transcript-format.md §3, §4.1, §5, §6, §7):
 - the CLI writes one content block per assistant record, so one API response spans several
   records sharing `message.id`, with tool results interleaved: merge them non-contiguously into
   one row at the position of the first record;

@@ -1,8 +1,9 @@
 """Classify `user` records: a human prompt is only one of many things the CLI files as "user".
 
-FORMAT.md §4, §5, §7, §8: tool results, harness injections (`isMeta`), skill bodies (the only
-records with `sourceToolUseID`), slash-command and bash-mode markup, interrupt markers,
-compaction summaries and background-task notifications all arrive as user records. Curating
+workflow/docs/transcript-format.md §4, §5, §7, §8: tool results, harness injections
+(`isMeta`), skill bodies (the only records with `sourceToolUseID`), slash-command and bash-mode
+markup, interrupt markers, compaction summaries and background-task notifications all arrive
+as user records. Curating
 them as prompts would teach a model to imitate the harness, so each gets its own kind.
 """
 

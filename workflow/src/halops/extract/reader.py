@@ -3,7 +3,7 @@
 The per-line path is the hot loop of the extract stage (hundreds of MB of transcripts), so it
 decodes each line exactly once and validates with plain `isinstance` checks: no schema library.
 Validation covers only the fields the extractor turns into columns; unknown fields and record
-types pass through untouched because the format keeps moving (FORMAT.md §2).
+types pass through untouched because the format keeps moving (transcript-format.md §2).
 
 JSON is strict everywhere: RFC 8259 only (no NaN/Infinity), valid UTF-8 and no lone surrogate
 escapes. orjson enforces that natively; the stdlib fallback is made to agree, so a line is

@@ -17,7 +17,7 @@ from halops.extract.reader import LineError, loads_line
 
 AGENT_PREFIX = "agent-"
 SUFFIX = ".jsonl"
-# Era-3 folders that are not agent transcripts (FORMAT.md §1, §11 item 2).
+# Era-3 folders that are not agent transcripts (transcript-format.md §1).
 SKIPPED_DIRS = frozenset({"workflows", "tool-results"})
 HEAD_LINES = 16  # summary / snapshot lines can precede the first record with a sessionId
 HEAD_LINE_BYTES = 1 << 20

@@ -1,4 +1,5 @@
-"""A small builder of Claude Code transcript records in the real on-disk format (FORMAT.md).
+"""A small builder of Claude Code transcript records in the real on-disk format
+(workflow/docs/transcript-format.md).
 
 It keeps the bookkeeping a hand-written fixture gets wrong: the `parentUuid` chain, one content
 block per assistant record sharing `message.id`/`requestId`, tool_result records pointing at the
@@ -54,7 +55,8 @@ WARMUP_REPLY = (
 
 @dataclass(frozen=True)
 class Era:
-    """CLI-version dependent details (FORMAT §9): what a 2.0.76 vs a 2.1.x file contains."""
+    """CLI-version dependent details (transcript-format.md §9): what a 2.0.76 vs a 2.1.x file
+    contains."""
 
     version: str
     nested_agents: bool  # subagents under <session>/subagents/ (2.1.2+) vs flat agent-*.jsonl
@@ -184,7 +186,8 @@ class Message:
         return Call(tool_id, name, tool_input, rec_uuid)
 
     def _block(self, block: dict, lo: float, hi: float, stop: str | None = None) -> str:
-        # output_tokens never decreases across the records of one message (FORMAT §4.1).
+        # output_tokens never decreases across the records of one message
+        # (transcript-format.md §4.1).
         self.output_tokens += len(str(block)) // 4
         era = self.tr.ctx.era
         message = {
@@ -435,7 +438,7 @@ class Transcript:
     def local_command(self, name: str, stdout: str) -> None:
         """A slash command typed by the user: caveat (isMeta), command markup, its output."""
         caveat = LOCAL_CAVEAT
-        if self.ctx.era.source_tool_uuid:  # wrapped from 2.1.1 on (FORMAT §8)
+        if self.ctx.era.source_tool_uuid:  # wrapped from 2.1.1 on (transcript-format.md §9)
             caveat = f"<local-command-caveat>{caveat}</local-command-caveat>"
         self.meta(caveat, as_list=False)
         markup = (
@@ -533,7 +536,7 @@ class Transcript:
             self.progress(data, tool_use_id, call.id)
 
     def reject(self, m: Message, name: str, tool_input: dict) -> Call:
-        """The user rejects a tool call and interrupts (FORMAT §5)."""
+        """The user rejects a tool call and interrupts (transcript-format.md §5)."""
         call = m.tool(name, tool_input)
         self.ctx.clock.tick(2, 12)
         self.result(call, REJECTED, "User rejected tool use", is_error=True)

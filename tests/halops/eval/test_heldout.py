@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from halops.evaluate.heldout import heldout_turns, run_heldout
-from tests.halops.evaluate.helpers import ScriptedModel, call
+from halops.eval.heldout import heldout_turns, run_heldout
+from tests.halops.eval.helpers import ScriptedModel, call
 
 
 def tool_call(name: str, **arguments: object) -> dict:
@@ -99,7 +99,7 @@ class Cut:
 
 
 def test_a_call_cut_by_the_token_budget_is_counted_apart(tmp_path: Path) -> None:
-    from halops.evaluate.heldout import unreadable_blocks
+    from halops.eval.heldout import unreadable_blocks
 
     turns = heldout_turns(write_split(tmp_path / "test.jsonl"))[:1]
     [row] = run_heldout(Cut(), turns, {"config": "fake"})
@@ -115,7 +115,7 @@ def test_a_call_cut_by_the_token_budget_is_counted_apart(tmp_path: Path) -> None
 
 
 def test_a_turn_budget_spreads_over_the_whole_split(tmp_path: Path) -> None:
-    from halops.evaluate.heldout import evenly_spaced
+    from halops.eval.heldout import evenly_spaced
 
     path = tmp_path / "test.jsonl"
     examples = [EXAMPLE | {"metadata": {"example_id": f"ex{i}"}} for i in range(5)]

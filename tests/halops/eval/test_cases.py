@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.safety.inventory import Inventory
-from halops.evaluate.cases import (
+from halops.eval.cases import (
     CATEGORIES,
     DEFAULT_CASES,
     CaseFileError,

@@ -13,7 +13,7 @@ import yaml
 
 from halops.contract import scrub
 from halops.datacard import DataCard
-from halops.validate import SecretLeakError, ValidateConfig, validate_and_split
+from halops.validate_split import SecretLeakError, ValidateConfig, validate_and_split
 from tests.conftest import REPO
 
 SECRETS = {
@@ -312,7 +312,7 @@ def test_list_metadata_is_scrubbed_and_written_as_lists(tmp_path: Path) -> None:
 
 
 def test_rescan_names_the_line_of_a_text_file(tmp_path: Path) -> None:
-    from halops.validate import rescan
+    from halops.validate_split import rescan
 
     card = tmp_path / "data_card.md"
     card.write_text(f"# card\n\nall fine\nsee https://bk:{SECRETS['url']}@nas01/\n")
@@ -336,7 +336,7 @@ def tokenizer():
 def test_examples_are_fitted_to_the_window_and_counted(
     inputs: dict, tmp_path: Path, tokenizer
 ) -> None:
-    from halops.validate import Window
+    from halops.validate_split import Window
     from halops.window import TokenCounter
 
     out = tmp_path / "final"

@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from bot.tools.simulated import Recording
-from halops.evaluate.matching import ExpectedCall
+from halops.contract.configfile import problems as schema_problems
+from halops.eval.matching import ExpectedCall
 
 REPO = Path(__file__).resolve().parents[4]
 DEFAULT_CASES = REPO / "config" / "eval" / "cases.jsonl"
@@ -101,28 +100,15 @@ class Case:
         )
 
 
-@dataclass
-class _Validator:
-    schema: dict[str, Any] = field(
-        default_factory=lambda: json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    )
-
-    def errors(self, data: Any) -> list[str]:
-        validator = jsonschema.Draft202012Validator(self.schema)
-        found = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path)))
-        return [f"{'/'.join(map(str, e.path)) or '(top level)'}: {e.message}" for e in found]
-
-
 def parse_cases(lines: Iterable[str], source: str = "<cases>") -> list[Case]:
     """Cases from JSONL text; blank lines and `//` comment lines are skipped."""
-    validator = _Validator()
     cases: list[Case] = []
     seen: dict[str, int] = {}
     for number, text in enumerate(lines, start=1):
         if not text.strip() or text.lstrip().startswith("//"):
             continue
         raw = _json_line(text, source, number)
-        problems = validator.errors(raw) + _semantic_errors(raw)
+        problems = schema_problems(raw, SCHEMA_PATH) + _semantic_errors(raw)
         if problems:
             raise CaseFileError(f"{source}:{number}: " + "; ".join(problems))
         if raw["id"] in seen:

@@ -8,7 +8,7 @@ import signal
 import pytest
 import yaml
 
-from halops.evaluate.main import (
+from halops.eval.main import (
     EvalInputs,
     comparison,
     model_option,
@@ -17,7 +17,7 @@ from halops.evaluate.main import (
     settings_text,
     stop_servers_on_sigterm,
 )
-from halops.evaluate.runner import Configuration, EvalSettings, ModelSpec
+from halops.eval.runner import Configuration, EvalSettings, ModelSpec
 from tests.conftest import REPO
 
 SCHEMA = REPO / "workflow" / "schemas" / "config.eval.schema.yaml"
@@ -88,7 +88,7 @@ def test_schema_fragment_describes_every_key_and_requires_all() -> None:
 def test_a_config_section_validates_and_loads() -> None:
     import jsonschema
 
-    from tests.halops.evaluate.test_eval_real import FRAGMENT
+    from tests.halops.eval.test_eval_real import FRAGMENT
 
     section = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))["eval"]
     jsonschema.Draft202012Validator(section).validate(FRAGMENT)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from halops.evaluate.scoring import Proposal, Run, score_run
-from tests.halops.evaluate.helpers import make_case
+from halops.eval.scoring import Proposal, Run, score_run
+from tests.halops.eval.helpers import make_case
 
 SMART = Proposal(
     "ssh",

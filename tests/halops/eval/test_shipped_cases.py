@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from bot.agent.config import load_agent_config
-from halops.evaluate.cases import DEFAULT_CASES, load_cases
-from halops.evaluate.runner import EvalSettings, build_policy, run_case
-from halops.evaluate.scoring import score_run
+from halops.eval.cases import DEFAULT_CASES, load_cases
+from halops.eval.runner import EvalSettings, build_policy, run_case
+from halops.eval.scoring import score_run
 from tests.conftest import REPO
-from tests.halops.evaluate.helpers import ScriptedModel, call
+from tests.halops.eval.helpers import ScriptedModel, call
 
 CASES = {case.id: case for case in load_cases(DEFAULT_CASES)}
 POLICY = build_policy(load_agent_config(REPO / "config" / "agent.yaml"))

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from halops.evaluate.report import scores_frame
-from halops.evaluate.summary import config_lines, print_fresh_summary, render_summary
-from tests.halops.evaluate.test_report import labels, row
+from halops.eval.report import scores_frame
+from halops.eval.summary import config_lines, print_fresh_summary, render_summary
+from tests.halops.eval.test_report import labels, row
 
 
 def heldout(model: str, turn: int, outcome: str, grammar: bool = True, unreadable: int = 0) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from halops.evaluate.cases import Case
+from halops.eval.cases import Case
 from tests.fakes import ScriptedModel, call  # noqa: F401  (re-exported for the eval tests)
 
 

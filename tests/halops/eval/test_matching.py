@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from halops.contract.toolcall import ToolCall
-from halops.evaluate.matching import (
+from halops.eval.matching import (
     ExpectedCall,
     match_call,
     match_calls,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from bot.agent.config import load_agent_config
 from bot.tools.simulated import SimulatedLab, read_recordings
-from halops.evaluate.recordings import example_recordings, lab_recordings, write_recordings
-from halops.evaluate.runner import build_policy
+from halops.eval.recordings import example_recordings, lab_recordings, write_recordings
+from halops.eval.runner import build_policy
 from tests.conftest import REPO
 
 POLICY = build_policy(load_agent_config(REPO / "config" / "agent.yaml"))

@@ -19,7 +19,7 @@ matplotlib.use("Agg")  # rule jobs have no display
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from halops.evaluate.scoring import OUTCOMES, mean_score, pass_hat_k
+from halops.eval.scoring import OUTCOMES, mean_score, pass_hat_k
 
 COLORS = {"pass": "#2e7d32", "partial": "#f9a825", "fail": "#c62828"}
 COLUMNS = [

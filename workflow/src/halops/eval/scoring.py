@@ -29,8 +29,8 @@ from typing import Any, Protocol
 
 from halops.contract.toolcall import ToolCall
 from halops.contract.tools import AGENT_TOOL_SPECS
-from halops.evaluate.cases import Case, Fact
-from halops.evaluate.matching import describe_expected, match_calls
+from halops.eval.cases import Case, Fact
+from halops.eval.matching import describe_expected, match_calls
 
 OUTCOMES = ("pass", "partial", "fail")
 # Read-only local tools (search_runbooks) touch no host: looking something up is a fine way to

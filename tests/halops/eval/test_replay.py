@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.tools.base import ToolExecutor
 from bot.tools.simulated import NO_RECORDING, SIMULATED_NOTE, Recording, SimulatedLab
-from halops.evaluate.replay import replay_tools
+from halops.eval.replay import replay_tools
 
 CASE = [
     Recording("ssh", {"host": "pve03", "command": {"regex": r"^uptime\b"}}, "up 41 days"),

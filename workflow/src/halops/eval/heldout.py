@@ -22,7 +22,7 @@ from bot.agent.loop import parsed_reply
 from bot.agent.model import ChatModel, ModelReply, ModelUnavailable
 from halops.contract.toolcall import ToolCall, parse_tool_calls, render_messages_for_training
 from halops.contract.tools import agent_tools_openai
-from halops.evaluate.matching import ExpectedCall, match_call
+from halops.eval.matching import ExpectedCall, match_call
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from halops.evaluate.scoring import mean_score, pass_hat_k
+from halops.eval.scoring import mean_score, pass_hat_k
 
 
 def test_pass_hat_1_is_the_mean_success_rate() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from halops.evaluate.main import EvalInputs, EvalOutputs, evaluate
+from halops.eval.main import EvalInputs, EvalOutputs, evaluate
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow

@@ -10,8 +10,8 @@ import pytest
 from bot.agent.grammar import GrammarAcceptor, tool_call_grammar
 from bot.agent.model import ModelReply
 from halops.contract.tools import AGENT_TOOL_SPECS
-from halops.evaluate.runner import SharedReplies
-from tests.halops.evaluate.helpers import call
+from halops.eval.runner import SharedReplies
+from tests.halops.eval.helpers import call
 
 pytest.importorskip("llama_cpp")
 GRAMMAR = tool_call_grammar(AGENT_TOOL_SPECS, {"ssh": ["nas01"], "ipmi": ["bmc-pve01"]})

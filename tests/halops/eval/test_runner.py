@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.agent.config import load_agent_config
-from halops.evaluate.runner import (
+from halops.eval.runner import (
     CaseRun,
     Configuration,
     CountingModel,
@@ -18,7 +18,7 @@ from halops.evaluate.runner import (
     run_cases,
 )
 from tests.conftest import REPO
-from tests.halops.evaluate.helpers import ScriptedModel, call, make_case
+from tests.halops.eval.helpers import ScriptedModel, call, make_case
 
 CFG = load_agent_config(REPO / "config" / "agent.yaml")
 POLICY = build_policy(CFG)
@@ -150,7 +150,7 @@ def test_retriever_documents_reach_the_system_prompt(retrieved) -> None:
 
 
 def test_cases_with_the_same_retrieval_run_next_to_each_other() -> None:
-    from halops.evaluate.runner import cases_by_retrieval
+    from halops.eval.runner import cases_by_retrieval
 
     cases = [make_case(id=name, question=name) for name in ("a1", "b1", "a2", "b2")]
     docs = {"a": [("A", "x"), ("Z", "y")], "b": [("B", "x")]}
@@ -162,7 +162,7 @@ def test_cases_with_the_same_retrieval_run_next_to_each_other() -> None:
 def test_a_step_is_timed_in_wall_and_server_cpu_seconds() -> None:
     import os
 
-    from halops.evaluate.runner import process_cpu_s, timed
+    from halops.eval.runner import process_cpu_s, timed
 
     timings: dict[str, float] = {}
     with timed(timings, "cases x", os.getpid()):

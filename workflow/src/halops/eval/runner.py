@@ -47,10 +47,10 @@ from bot.tools.runbooks import RunbookSearchExecutor
 from bot.tools.simulated import SimulatedLab
 from halops.contract.toolcall import TOOL_CALL_CLOSE
 from halops.contract.tools import AGENT_TOOL_SPECS, ToolSpec
-from halops.evaluate.cases import Case
-from halops.evaluate.heldout import HeldoutTurn, run_heldout, unreadable_blocks
-from halops.evaluate.replay import replay_tools
-from halops.evaluate.scoring import CaseScore, FactJudge, Proposal, Run, score_run
+from halops.eval.cases import Case
+from halops.eval.heldout import HeldoutTurn, run_heldout, unreadable_blocks
+from halops.eval.replay import replay_tools
+from halops.eval.scoring import CaseScore, FactJudge, Proposal, Run, score_run
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from halops.evaluate.report import render_report, scores_frame, summary, write_outputs
+from halops.eval.report import render_report, scores_frame, summary, write_outputs
 
 
 def labels(model: str, retrieval: bool, grammar: bool = True) -> dict:

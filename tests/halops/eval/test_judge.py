@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from halops.evaluate.judge import OpenAIFactJudge, judge_from_config
+from halops.eval.judge import OpenAIFactJudge, judge_from_config
 
 
 class FakeCompletions:

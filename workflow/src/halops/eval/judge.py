@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from halops.evaluate.scoring import FactJudge
+from halops.eval.scoring import FactJudge
 
 log = logging.getLogger(__name__)
 

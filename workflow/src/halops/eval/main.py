@@ -20,17 +20,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.agent.config import load_agent_config
 from bot.paths import add_config_dir_option, config_dir, project_root
 from bot.tools.simulated import SimulatedLab
-from halops.evaluate.cases import load_cases
-from halops.evaluate.heldout import heldout_turns
-from halops.evaluate.judge import judge_from_config
-from halops.evaluate.report import scores_frame, write_outputs
-from halops.evaluate.runner import EvalContext, EvalSettings, evaluate_model
-from halops.evaluate.summary import render_summary
+from halops.contract.configfile import ConfigFileError, read_yaml
+from halops.eval.cases import load_cases
+from halops.eval.heldout import heldout_turns
+from halops.eval.judge import judge_from_config
+from halops.eval.report import scores_frame, write_outputs
+from halops.eval.runner import EvalContext, EvalSettings, evaluate_model
+from halops.eval.summary import render_summary
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +229,11 @@ def cli_main(argv: list[str]) -> int:
     folder = config_dir(args.config_dir)
     root = project_root(folder)
     config_file = args.config or folder / "config.yaml"
-    config = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
+    try:
+        config = read_yaml(config_file, what="the pipeline config") or {}
+    except ConfigFileError as exc:
+        print(f"halops eval: {exc}", file=sys.stderr)
+        return 2
     if "eval" not in config:
         print(f"halops eval: {config_file} has no `eval:` section", file=sys.stderr)
         return 2
