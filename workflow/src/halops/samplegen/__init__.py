@@ -1,11 +1,11 @@
 """Deterministic generator of realistic infrastructure-operations Claude Code sessions.
 
-The sessions are written in the real on-disk transcript format (see
-workflow/docs/transcript-format.md: one content block per assistant record, tool_result
-pairing, thinking signatures, compaction, Skill bodies, Task subagents in both the flat 2.0.x
-and the nested 2.1.x layouts, progress/system/summary records) about the lab described in
-`lab.LAB`. They are the pipeline's embedded default input and the fixtures of its tests. Planted fake credentials (`PLANTED_SECRETS`) let the tests prove that the
-scrubber keeps them out of the final splits.
+The sessions are written in the real on-disk transcript format (see workflow/docs/transcript-
+format.md: one content block per assistant record, tool_result pairing, thinking signatures,
+compaction, Skill bodies, Task subagents in both the flat 2.0.x and the nested 2.1.x layouts,
+progress/system/summary records) about the lab described in `lab.LAB`. They are the pipeline's
+embedded default input and the fixtures of its tests. Planted fake credentials
+(`PLANTED_SECRETS`) let the tests prove that the scrubber keeps them out of the final splits.
 
 The committed default corpus `workflow/resources/sessions/` is exactly the output of:
 
