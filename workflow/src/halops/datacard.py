@@ -364,8 +364,6 @@ def _md_numbers(card: DataCard) -> str:
         "reason and raw text.",
     ]
     return "## What the numbers mean\n\n" + "\n".join(f"- {item}" for item in items)
-
-
 def _md_augmentation(augmentation: dict[str, Any]) -> str:
     """Preference pairs by kind and split, safety rules, and synthetic examples (halops.augment)."""
     parts = ["## Augmentation"]
