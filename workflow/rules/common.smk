@@ -32,7 +32,8 @@ def generated_corpus():
 def shards_of(sessions_dir, count):
     """Session refs by hash shard. Discovery reads directory listings (and one line of each
     flat agent file), so it stays cheap enough for every DAG build, even for a large
-    ~/.claude/projects. A folder without sessions stops the run with the reason and the fix."""
+    ~/.claude/projects. A folder without sessions stops the run with the reason and the fix.
+    """
     try:
         return sessions_by_shard(find_sessions_or_explain(Path(sessions_dir)), count)
     except SessionsDirError as error:
