@@ -140,3 +140,19 @@ def test_records_are_read_back_as_written(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "x.jsonl", [record("é ü 🙂")])
     [(number, value)] = list(records_of(path))
     assert number == 1 and value["messages"][0]["content"] == "é ü 🙂"
+
+
+def test_a_json_document_is_scanned_by_its_strings_not_its_syntax(tmp_path: Path) -> None:
+    # Counts per rule name are not secrets; a key with its secret value, or a secret inside a
+    # key or a value, is.
+    card = tmp_path / "card.json"
+    card.write_text(json.dumps({"secrets_per_rule": {"ipmitool-password": 749}}, indent=2))
+    rescan([card])
+    for document in (
+        {"db": {"password": "Hunter2-Secret!x"}},
+        {"reasons": {SECRET_LINES[1]: 3}},
+        {"notes": [SECRET_LINES[2]]},
+    ):
+        card.write_text(json.dumps(document, indent=2))
+        with pytest.raises(SecretLeakError, match=r"card\.json:1: secret"):
+            rescan([card])

@@ -124,9 +124,30 @@ def records_of(path: Path) -> Iterator[tuple[int, Any]]:
             # Decoded like the JSONL's messages: the raw column is JSON *syntax* around the
             # strings (quoted ids would look like high-entropy secrets), not data.
             yield number, {**row, "messages": json.loads(row["messages"])}
+    elif path.suffix == ".json":
+        yield 1, _json_strings(json.loads(path.read_text(encoding="utf-8")))
     else:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             yield number, line
+
+
+def _json_strings(value: Any) -> list[Any]:
+    """A JSON document's strings to scan: every key, every string value, and each key with its
+    string value as one `{"key": "value"}` line (a secret may need both: `"password": "x"`).
+
+    Scanning the document's decoded strings, not its lines of syntax, keeps counts of our own
+    rule names from reading as secrets (`"ipmitool-password": 749,` is a YAML-like line)."""
+    if isinstance(value, dict):
+        out: list[Any] = []
+        for key, item in value.items():
+            out.append(str(key))
+            if isinstance(item, str):
+                out.append(json.dumps({str(key): item}, ensure_ascii=False))
+            out.append(_json_strings(item))
+        return out
+    if isinstance(value, list):
+        return [_json_strings(item) for item in value]
+    return value if isinstance(value, str) else None
 
 
 class SecretLeakError(RuntimeError):
