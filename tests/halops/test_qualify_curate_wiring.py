@@ -144,18 +144,42 @@ def test_rule_scripts_end_to_end(tmp_path: Path) -> None:
     )
     assert (tmp_path / "t.png").exists() and (tmp_path / "s.png").exists()
 
-    curated = tmp_path / "curated" / "single_turn.parquet"
+    base = tmp_path / "base"  # what base_model writes, reduced to the tokenizer curate reads
+    tokenizer_of_embedded_model().save_pretrained(base)
+    (base / "halops_base.json").write_text(json.dumps({"load_from": "."}))
+    curated = tmp_path / "curated" / "shard-00.parquet"
+    scanned = tmp_path / "curated" / "shard-00.scanned.parquet"
     run_script(
         "curate.py",
-        input={"extracted": [str(extracted)], "qualified": str(sessions)},
-        params={"cfg": CONFIG["curate"]},
-        output={"examples": str(curated)},
+        input={
+            "extracted": str(extracted),
+            "qualified": str(shard),
+            "gate": str(sessions),
+            "base": str(base),
+            "inventory": [],
+        },
+        params={"cfg": CONFIG["curate"], "max_tokens": 1024},
+        output={"examples": str(curated), "scanned": str(scanned)},
         log=[str(tmp_path / "curate.log")],
-        wildcards={"strategy": "single_turn"},
+        wildcards={"shard": "00"},
     )
     examples = pd.read_parquet(curated)
-    assert examples["strategy"].tolist() == ["single_turn"]
-    assert "single_turn: 1 examples from 1 sessions" in (tmp_path / "curate.log").read_text()
+    # One session in tier A: every strategy that has something to take from it, in one file.
+    assert set(examples["strategy"]) >= {"multi_turn", "single_turn"}
+    assert (examples["n_tokens"] > 0).all()
+    assert "strings scanned clean" in (tmp_path / "curate.log").read_text()
+    assert pd.read_parquet(scanned)["digest"].size > 0
+
+
+def tokenizer_of_embedded_model():
+    transformers = pytest.importorskip("transformers")
+    from halops.model.base import embedded_gguf_path
+
+    try:
+        gguf = embedded_gguf_path()
+    except ValueError as exc:
+        pytest.skip(str(exc))
+    return transformers.AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
 
 
 def test_skill_prompt_layout_imports_without_pandas() -> None:

@@ -426,3 +426,86 @@ def test_examples_calling_outside_the_inventory_are_dropped_and_counted(
     assert sum(card.per_split.values()) == sum(without.per_split.values()) - 1
     assert "sw-core01" not in (tmp_path / "reach" / "train.jsonl").read_text()
     assert "ssh:sw-core01" in (tmp_path / "reach" / "data_card.md").read_text()
+
+
+def prepare_shards(inputs: dict, tmp_path: Path, window=None) -> tuple[list[Path], list[Path]]:
+    """What the curate rule writes: the curated tables in two shards, prepared and scanned."""
+    from halops.prepared import prepare_examples, write_prepared
+    from halops.scan_cache import rescan, scanner_fingerprint, write_digests
+    from halops.validate_split import load_curated
+
+    frame = load_curated(inputs["curated_paths"])
+    halves = [frame[frame["session_id"] <= "s3"], frame[frame["session_id"] > "s3"]]
+    shards, scanned = [], []
+    for index, half in enumerate(halves):
+        prepared, stats = prepare_examples(half.reset_index(drop=True), window)
+        path = tmp_path / "shards" / f"shard-{index}.parquet"
+        write_prepared(prepared, path, stats)
+        shards.append(path)
+        scanned.append(path.with_suffix(".scanned.parquet"))
+        write_digests(scanned[-1], rescan([path]), scanner_fingerprint())
+    return shards, scanned
+
+
+def test_prepared_shards_give_what_plain_tables_give(inputs: dict, tmp_path: Path) -> None:
+    # The curate rule prepares per shard what validate used to do for all examples at once:
+    # the splits and every count of the card are the same.
+    whole = validate_and_split(**inputs, cfg=CFG, out_dir=tmp_path / "whole")
+    shards, scanned = prepare_shards(inputs, tmp_path)
+    by_shard = validate_and_split(
+        **{**inputs, "curated_paths": shards},
+        cfg=CFG,
+        out_dir=tmp_path / "by_shard",
+        scanned_paths=scanned,
+    )
+    assert by_shard.to_dict() == whole.to_dict()
+    for split in ("train", "val", "test"):
+        name = f"{split}.jsonl"
+        assert (tmp_path / "by_shard" / name).read_text() == (tmp_path / "whole" / name).read_text()
+
+
+def test_prepared_shards_fitted_and_counted_give_the_tokens_validate_would(
+    inputs: dict, tmp_path: Path, tokenizer
+) -> None:
+    from halops.validate_split import Window
+
+    window = Window(tokenizer, 200)
+    whole = validate_and_split(**inputs, cfg=CFG, out_dir=tmp_path / "whole", window=window)
+    shards, scanned = prepare_shards(inputs, tmp_path, window)
+    by_shard = validate_and_split(
+        **{**inputs, "curated_paths": shards},
+        cfg=CFG,
+        out_dir=tmp_path / "by_shard",
+        scanned_paths=scanned,
+    )
+    assert by_shard.to_dict() == whole.to_dict()
+    assert by_shard.token_counter == "the model's tokenizer"
+    assert "n_tokens" not in pd.read_parquet(tmp_path / "by_shard" / "train.parquet").columns
+
+
+def test_a_prepared_shard_that_holds_a_secret_still_fails_closed(
+    inputs: dict, tmp_path: Path
+) -> None:
+    # The shard says it was scrubbed but was not (a bug, a hand-made file), and its digest file
+    # comes from another scanner: the final re-scan reads every string and stops.
+    from halops.prepared import write_prepared
+    from halops.scan_cache import digest, write_digests
+    from halops.validate_split import load_curated
+
+    frame = load_curated(inputs["curated_paths"])
+    frame = frame.assign(messages=[json.loads(m) for m in frame["messages"]])
+    stats = {"n_curated": len(frame), "secrets_per_rule": {}, "examples_with_secrets": 0}
+    shard = tmp_path / "shard-0.parquet"
+    write_prepared(frame, shard, {**stats, "unreachable": None, "window": {}})
+    forged = tmp_path / "shard-0.scanned.parquet"
+    secret_strings = [m["content"] for ms in frame["messages"] for m in ms if m.get("content")]
+    write_digests(forged, [digest(s) for s in secret_strings], "an older scanner")
+    out = tmp_path / "final"
+    with pytest.raises(SecretLeakError, match="outputs were deleted"):
+        validate_and_split(
+            **{**inputs, "curated_paths": [shard]},
+            cfg=CFG,
+            out_dir=out,
+            scanned_paths=[forged],
+        )
+    assert not [p for p in out.iterdir() if p.suffix in (".jsonl", ".parquet")]

@@ -115,6 +115,8 @@ def test_planted_credentials_never_reach_the_splits(pipeline_run: Path) -> None:
 
 
 def test_adding_a_session_reruns_only_its_shard(pipeline_run: Path, tmp_path: Path) -> None:
+    # Extract, qualify and curate (which scrubs, filters, fits and scans) run for the new
+    # session's shard only; merge_qualified and validate_split are global by nature.
     generate_corpus(tmp_path / "extra", n_sessions=1, seed=4242)
     added = sorted((tmp_path / "extra").rglob("*.jsonl"))
     for path in added:
@@ -130,8 +132,8 @@ def test_adding_a_session_reruns_only_its_shard(pipeline_run: Path, tmp_path: Pa
         for path in added:
             (pipeline_run / "sessions" / path.relative_to(tmp_path / "extra")).unlink()
     jobs = planned_jobs(output)
-    assert jobs["extract"] == 1 and jobs["qualify"] == 1, jobs
-    assert planned_shards(output) == [shard, shard]  # the new session's shard, nothing else
+    assert jobs["extract"] == 1 and jobs["qualify"] == 1 and jobs["curate"] == 1, jobs
+    assert planned_shards(output) == [shard] * 3  # the new session's shard, nothing else
     assert jobs["merge_qualified"] == 1 and jobs["validate_split"] == 1
 
 
@@ -147,7 +149,7 @@ def test_changed_threshold_reruns_qualify_onward(pipeline_run: Path) -> None:
     assert "extract" not in jobs
     shards = len(list((pipeline_run / "results" / "extracted").glob("shard-*.parquet")))
     assert jobs["qualify"] == shards and jobs["merge_qualified"] == 1
-    assert jobs["curate"] == 4 and jobs["validate_split"] == 1
+    assert jobs["curate"] == shards and jobs["validate_split"] == 1
 
 
 def test_changed_inventory_reruns_qualify_not_extract(pipeline_run: Path, tmp_path: Path) -> None:
@@ -161,6 +163,34 @@ def test_changed_inventory_reruns_qualify_not_extract(pipeline_run: Path, tmp_pa
     changed.write_text(yaml.safe_dump(cfg))
     jobs = planned_jobs(snakemake(pipeline_run, "--dry-run", DATA_TARGET, configfile=changed))
     assert "extract" not in jobs and jobs["qualify"] >= 1
+
+
+def test_changed_window_recurates_every_shard_not_qualify(pipeline_run: Path) -> None:
+    # The window is fitted per shard in curate: a new max_length re-fits every shard, and
+    # nothing upstream of curate runs again.
+    cfg = yaml.safe_load((pipeline_run / "config" / "config.yaml").read_text())
+    profile = cfg["model"]["profiles"][cfg["model"]["profile"]]
+    profile["train"]["max_length"] += 256
+    changed = pipeline_run / "config" / "window-changed.yaml"
+    changed.write_text(yaml.safe_dump(cfg))
+    jobs = planned_jobs(snakemake(pipeline_run, "--dry-run", DATA_TARGET, configfile=changed))
+    shards = len(list((pipeline_run / "results" / "curated").glob("shard-*[0-9].parquet")))
+    assert "extract" not in jobs and "qualify" not in jobs and "merge_qualified" not in jobs
+    assert jobs["curate"] == shards and jobs["validate_split"] == 1
+
+
+def test_shards_carry_their_scan_digests_and_the_final_rescan_uses_them(
+    pipeline_run: Path,
+) -> None:
+    curated = pipeline_run / "results" / "curated"
+    examples = sorted(curated.glob("shard-*[0-9].parquet"))
+    digests = sorted(curated.glob("shard-*.scanned.parquet"))
+    assert len(examples) == len(digests) > 1
+    assert sum(pd.read_parquet(path)["digest"].size for path in digests) > 0  # empty shards: 0
+    log = (pipeline_run / "results" / "logs" / "validate_split.log").read_text()
+    match = re.search(r"re-scanned (\d+) strings; (\d+) known clean", log)
+    assert match, log
+    assert int(match.group(2)) > int(match.group(1)), "the cache should spare most strings"
 
 
 def test_unchanged_inputs_rerun_nothing(pipeline_run: Path) -> None:

@@ -20,8 +20,6 @@ except ConfigError as error:
     raise WorkflowError(str(error)) from None
 validate(config, schema="../schemas/config.schema.yaml")
 
-STRATEGIES = ["multi_turn", "single_turn", "skills", "subagents"]
-
 SESSIONS_DIR = Path(config["sessions_dir"]).expanduser()
 
 
@@ -57,7 +55,6 @@ if not generated_corpus():
 
 wildcard_constraints:
     shard=r"\d+",
-    strategy="|".join(STRATEGIES),
 
 
 def code_inputs(script):
@@ -121,8 +118,14 @@ def holdout_list(wildcards=None):
     return ["results/samplegen/holdout.json"] if generated_corpus() else []
 
 
-def curated_parquets(wildcards=None):
-    return expand("results/curated/{strategy}.parquet", strategy=STRATEGIES)
+def curated_shards(wildcards=None):
+    """Every shard's prepared examples (all strategies; curate)."""
+    return [f"results/curated/shard-{shard}.parquet" for shard in shards()]
+
+
+def scanned_shards(wildcards=None):
+    """Every shard's digests of strings scanned clean, for validate's final re-scan."""
+    return [f"results/curated/shard-{shard}.scanned.parquet" for shard in shards()]
 
 
 def data_targets():

@@ -1,17 +1,16 @@
-# validate: scrub credentials, drop examples with calls outside the inventory, fit examples into
-# the training window (the base model's tokenizer, the profile's max_length), remove duplicates,
-# split by session (held-out sessions of the generated corpus pinned to test), re-scan (fail
-# closed).
+# validate: the shards' prepared examples (scrubbed, filtered by inventory reach, fitted to the
+# training window and token-counted in curate) -> duplicates removed, split by session (held-out
+# sessions of the generated corpus pinned to test), written, re-scanned (fail closed; strings a
+# shard already scanned clean byte for byte are not scanned twice: halops.scan_cache).
 
 
 rule validate_split:
     input:
-        curated=curated_parquets,
+        curated=curated_shards,
+        scanned=scanned_shards,
         quarantine=quarantine_files,
         qualified="results/qualified/sessions.parquet",
-        base="results/model/base",
         holdout=holdout_list,
-        inventory=inventory_file,
         code=code_inputs("validate_split.py"),
     output:
         train_jsonl="results/final/train.jsonl",
@@ -37,7 +36,6 @@ rule validate_split:
         **cluster_resources("validate_split"),
     params:
         cfg=config["validate"],
-        max_tokens=model_profile()["train"]["max_length"],
     script:
         "../scripts/validate_split.py"
 

@@ -1,12 +1,11 @@
-"""Snakemake adapter: curated examples -> results/final/{train,val,test}.{jsonl,parquet} + card."""
+"""Snakemake adapter: prepared shards -> results/final/{train,val,test}.{jsonl,parquet} + card."""
 
 import _halops_path  # noqa: F401
 
 import logging
 from pathlib import Path
 
-from halops.reach import load_reach
-from halops.validate_split import ValidateConfig, Window, validate_and_split
+from halops.validate_split import ValidateConfig, validate_and_split
 
 logging.basicConfig(
     filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
@@ -18,8 +17,7 @@ card = validate_and_split(
     qualified_path=Path(snakemake.input.qualified),
     cfg=ValidateConfig.from_dict(snakemake.params.cfg),
     out_dir=Path(snakemake.output.train_jsonl).parent,
-    window=Window.of_base(Path(snakemake.input.base), int(snakemake.params.max_tokens)),
     holdout_path=Path(snakemake.input.holdout[0]) if snakemake.input.holdout else None,
-    reach=load_reach(Path(snakemake.input.inventory[0])) if snakemake.input.inventory else None,
+    scanned_paths=[Path(p) for p in snakemake.input.scanned],
 )
 logging.getLogger("validate_split").info("final examples per split: %s", card.per_split)

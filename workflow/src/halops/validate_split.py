@@ -1,13 +1,18 @@
-"""Validate and split: curated examples → scrubbed, de-duplicated, session-split final dataset.
+"""Validate and split: prepared shards → de-duplicated, session-split, re-scanned final dataset.
 
 Order matters: scrub first (so duplicates that differ only by a secret collapse, and nothing
 downstream ever holds a secret), then fit every example into the training window (`window`: split
 at request boundaries, never inside an assistant message; a piece of a long conversation can
 equal a single-turn example, which dedup then removes), then dedupe, then split (held-out
 sessions pinned to test), then write, then re-read every written file from disk and scan it
-again. The re-scan is the guarantee: if any secret survived (a scrubber
-bug, a writer that re-encodes text), the stage fails closed, deletes what it wrote and names the
-file and line.
+again. The per-example steps (scrub, inventory reach, fit, token counts: `halops.prepared`) run
+once per shard in the curate rule, so that one new session does not scrub everything again;
+this stage does what is global (dedup, split) and the re-scan.
+
+The re-scan is the guarantee: if any secret survived (a scrubber bug, a writer that re-encodes
+text), the stage fails closed, deletes what it wrote and names the file and line. Every string
+of every written file is read back and checked; one whose exact bytes a shard already scanned
+clean with the same scanner is not scanned twice (`halops.scan_cache` says why that is sound).
 """
 
 from __future__ import annotations
@@ -16,22 +21,38 @@ import json
 import logging
 import math
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 from halops.contract import scrub
 from halops.datacard import DataCard, TokenStats, approx_tokens
 from halops.dedup import NearDupParams, deduplicate
+from halops.prepared import (  # noqa: F401  (scrub_examples, fit_frame: part of this API)
+    TOKENS_COLUMN,
+    Window,
+    decode_messages,
+    fit_frame,
+    merge_stats,
+    plain,
+    prepare_examples,
+    prepared_stats,
+    scrub_examples,
+)
 from halops.qualify import read_tier_definitions
-from halops.reach import Reach, drop_unreachable
+from halops.reach import Reach
+from halops.scan_cache import (
+    SecretLeakError,
+    read_digests,
+    rescan,
+    scanner_fingerprint,
+)
 from halops.split import SPLITS, assign_splits
-from halops.window import fit_examples, token_lengths
+from halops.window import token_lengths
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +61,6 @@ TIER_ORDER = {"A": 0, "B": 1, "C": 2}
 STRATEGY_ORDER = {"multi_turn": 0, "single_turn": 1, "skills": 2, "subagents": 3}
 # Columns every curated parquet has (CONTRACTS); others are optional metadata, passed through.
 REQUIRED_COLUMNS = ("example_id", "strategy", "session_id", "project", "tier", "messages")
-
-
-class SecretLeakError(RuntimeError):
-    """A secret was found in the written final data: the stage fails closed."""
 
 
 @dataclass(frozen=True)
@@ -139,66 +156,6 @@ def qualified_summary(path: Path) -> dict[str, Any]:
     return summary
 
 
-# --- scrubbing -----------------------------------------------------------------------------------
-
-
-def _decode_messages(value: Any) -> list[dict[str, Any]]:
-    return json.loads(value) if isinstance(value, str) else list(value)
-
-
-def scrub_examples(frame: pd.DataFrame) -> tuple[pd.DataFrame, Counter[str], int]:
-    """Scrub messages and every string metadata value. Returns the scrubbed frame (messages as
-    lists of dicts), redactions per rule and the number of examples that had any."""
-    per_rule: Counter[str] = Counter()
-    with_secrets = 0
-    records = []
-    for row in frame.to_dict(orient="records"):
-        messages, findings = scrub.scrub_messages(_decode_messages(row["messages"]))
-        record = {k: _scrub_value(_plain(v), findings) for k, v in row.items() if k != "messages"}
-        record["messages"] = messages
-        per_rule.update(f.rule for f in findings)
-        with_secrets += bool(findings)
-        records.append(record)
-    return pd.DataFrame.from_records(records, columns=frame.columns), per_rule, with_secrets
-
-
-# --- the training window ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Window:
-    """The model's tokenizer and the training window (the train profile's max_length)."""
-
-    tokenizer: Any
-    max_tokens: int
-
-    @classmethod
-    def of_base(cls, base_dir: Path, max_tokens: int) -> Window:
-        from transformers import AutoTokenizer
-
-        from halops.model.convert_base import base_load_path
-
-        return cls(AutoTokenizer.from_pretrained(base_load_path(base_dir)), max_tokens)
-
-
-def fit_frame(frame: pd.DataFrame, window: Window) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Every example as the pieces that fit the window; a split example's pieces get ids
-    `<id>.<n>`. Returns the new frame and the accounting for the card."""
-    pieces, stats = fit_examples(list(frame["messages"]), window.tokenizer, window.max_tokens)
-    per_source: Counter[int] = Counter(source for source, _ in pieces)
-    seen: Counter[int] = Counter()
-    records = []
-    for source, messages in pieces:
-        row = dict(frame.iloc[source])
-        if per_source[source] > 1 or len(messages) != len(row["messages"]):
-            seen[source] += 1
-            row["example_id"] = f"{row['example_id']}.{seen[source]}"
-        row["messages"], row["n_messages"] = messages, len(messages)
-        records.append(row)
-    fitted = pd.DataFrame.from_records(records, columns=frame.columns)
-    return fitted.astype(frame.dtypes.to_dict()), stats.to_dict()
-
-
 # --- ordering, dedup, split ----------------------------------------------------------------------
 
 
@@ -235,42 +192,15 @@ def split_frame(
 # --- writing -------------------------------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
-    """numpy / pandas values (arrays from list columns, scalars, NaN / NA) → plain Python."""
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value
-
-
-def _scrub_value(value: Any, findings: list[scrub.Finding]) -> Any:
-    """Scrub every string inside a metadata value, appending what was found to ``findings``."""
-    if isinstance(value, str):
-        result = scrub.scrub_text(value)
-        findings.extend(result.findings)
-        return result.text
-    if isinstance(value, list):
-        return [_scrub_value(item, findings) for item in value]
-    if isinstance(value, dict):
-        return {key: _scrub_value(item, findings) for key, item in value.items()}
-    return value
-
-
 def _jsonl_record(row: dict[str, Any]) -> dict[str, Any]:
-    metadata = {k: _plain(v) for k, v in row.items() if k != "messages"}
+    metadata = {k: plain(v) for k, v in row.items() if k != "messages"}
     return {"messages": row["messages"], "metadata": metadata}
 
 
 def write_split(frame: pd.DataFrame, out_dir: Path, name: str) -> list[Path]:
     """``{name}.jsonl`` (the format trl reads) and ``{name}.parquet`` (messages as JSON text)."""
     jsonl, parquet = out_dir / f"{name}.jsonl", out_dir / f"{name}.parquet"
+    frame = frame.drop(columns=[TOKENS_COLUMN], errors="ignore")  # the card's, not training's
     with jsonl.open("w", encoding="utf-8") as handle:
         for row in frame.to_dict(orient="records"):
             # default=str: timestamps and other exotic metadata become text, not a crash
@@ -285,56 +215,13 @@ def write_split(frame: pd.DataFrame, out_dir: Path, name: str) -> list[Path]:
 # --- the independent re-scan ---------------------------------------------------------------------
 
 
-def _strings(value: Any) -> Iterator[str]:
-    """Every string in a JSON value, descending into strings that are themselves JSON (the
-    messages column, tool-call arguments)."""
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-    elif isinstance(value, str):
-        yield value
-        nested = scrub.json_container(value)
-        if nested is not None:
-            yield from _strings(nested)
-
-
-def _records(path: Path) -> Iterator[tuple[int, Any]]:
-    """(line or row number, record) of a written file, read back from disk."""
-    if path.suffix == ".jsonl":
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                yield number, json.loads(line)
-    elif path.suffix == ".parquet":
-        for number, row in enumerate(pq.read_table(path).to_pylist(), start=1):
-            # Decoded like the JSONL's messages: the raw column is JSON *syntax* around the
-            # strings (quoted ids would look like high-entropy secrets), not data.
-            yield number, {**row, "messages": json.loads(row["messages"])}
-    else:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            yield number, line
-
-
-def rescan(paths: Sequence[Path]) -> None:
-    """Raise SecretLeakError at the first secret in any of ``paths``."""
-    for path in paths:
-        for number, record in _records(path):
-            for text in _strings(record):
-                findings = scrub.scan_text(text)
-                if findings:
-                    what = "row" if path.suffix == ".parquet" else "line"
-                    raise SecretLeakError(
-                        f"{path}:{number}: secret ({findings[0].rule}) found in the final data "
-                        f"({what} {number})"
-                    )
-
-
-def _rescan_or_delete(paths: Sequence[Path], written: Sequence[Path]) -> None:
-    """Fail closed: on a leak, every file the stage wrote is removed before raising."""
+def _rescan_or_delete(
+    paths: Sequence[Path], written: Sequence[Path], clean: set[bytes] | None = None
+) -> None:
+    """Fail closed: on a leak, every file the stage wrote is removed before raising. Strings in
+    `clean` were scanned clean, byte for byte, by this scanner (`halops.scan_cache`)."""
     try:
-        rescan(paths)
+        rescan(paths, clean)
     except SecretLeakError as leak:
         for path in written:
             path.unlink(missing_ok=True)
@@ -352,7 +239,11 @@ def build_card(splits: dict[str, pd.DataFrame], tokenizer: Any = None, **fields:
     """Counts per split, tier and strategy; tokens with `tokenizer` if given, else estimated."""
     final = pd.concat(list(splits.values()), ignore_index=True)
 
+    counted = all(TOKENS_COLUMN in frame.columns for frame in splits.values())
+
     def lengths(frame: pd.DataFrame) -> list[int]:
+        if counted:  # counted with the model's tokenizer when the shard was prepared
+            return [int(n) for n in frame[TOKENS_COLUMN]]
         if tokenizer is not None:
             return token_lengths(list(frame["messages"]), tokenizer)
         return [approx_tokens(m) for m in frame["messages"]]
@@ -369,7 +260,9 @@ def build_card(splits: dict[str, pd.DataFrame], tokenizer: Any = None, **fields:
         per_strategy=_counts(final, "strategy"),
         per_strategy_split=per_strategy_split,
         token_stats={name: TokenStats.of(lengths(frame)) for name, frame in splits.items()},
-        token_counter="the model's tokenizer" if tokenizer is not None else "characters / 4",
+        token_counter="the model's tokenizer"
+        if counted or tokenizer is not None
+        else "characters / 4",
         **fields,
     )
 
@@ -394,6 +287,30 @@ def heldout_summary(holdout: dict[str, Any], test: pd.DataFrame) -> dict[str, An
     }
 
 
+def load_prepared(
+    curated_paths: Sequence[Path], window: Window | None, reach: Reach | None
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Every example prepared (scrubbed, reachable, fitted), with the merged statistics.
+
+    Shards the curate rule prepared are only read; plain curated tables (tests, benchmarks,
+    older outputs) are prepared here, with `window` and `reach`."""
+    frames, parts, plain_tables = [], [], []
+    for path in map(Path, curated_paths):
+        stats = prepared_stats(path)
+        if stats is None:
+            plain_tables.append(path)
+            continue
+        frame = load_curated([path])
+        frames.append(frame.assign(messages=[decode_messages(m) for m in frame["messages"]]))
+        parts.append(stats)
+    if plain_tables or not frames:
+        frame, stats = prepare_examples(load_curated(plain_tables), window, reach)
+        frames.append(frame)
+        parts.append(stats)
+    frames = [frame for frame in frames if not frame.empty] or frames[:1]
+    return pd.concat(frames, ignore_index=True), merge_stats(parts)
+
+
 def validate_and_split(
     curated_paths: list[Path],
     quarantine_paths: list[Path],
@@ -403,56 +320,60 @@ def validate_and_split(
     window: Window | None = None,
     holdout_path: Path | None = None,
     reach: Reach | None = None,
+    scanned_paths: Sequence[Path] = (),
 ) -> DataCard:
     """The whole stage; see the module docstring. Returns the data card it wrote.
 
-    Without `window` examples are not fitted (and tokens are estimated); without
-    `holdout_path` no session is pinned; without `reach` (no inventory) calls are not checked
-    against the inventory."""
+    Prepared shards (the curate rule's) come scrubbed, filtered and fitted; for plain curated
+    tables: without `window` examples are not fitted (and tokens are estimated), without
+    `reach` (no inventory) calls are not checked against the inventory. Without
+    `holdout_path` no session is pinned. `scanned_paths`: the shards' digests of strings
+    scanned clean (`halops.scan_cache`), which the final re-scan need not scan again."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    curated = load_curated([Path(p) for p in curated_paths])
-    log.info("read %d curated examples from %d files", len(curated), len(curated_paths))
-    scrubbed, per_rule, with_secrets = scrub_examples(curated)
-    log.info("redacted %d secrets in %d examples", sum(per_rule.values()), with_secrets)
-    unreachable = None
-    if reach is not None:
-        before = len(scrubbed)
-        scrubbed, calls = drop_unreachable(scrubbed, reach)
-        unreachable = {"examples": before - len(scrubbed), "calls": calls}
-        log.info(
-            "dropped %d examples with calls outside the inventory: %s",
-            before - len(scrubbed),
-            calls,
-        )
-    window_stats: dict[str, Any] = {}
-    if window is not None:
-        scrubbed, window_stats = fit_frame(scrubbed, window)
-        log.info("fitted to %d tokens: %s", window.max_tokens, window_stats["examples"])
-    kept, removed = dedupe_frame(priority_order(scrubbed), cfg)
+    prepared, stats = load_prepared(curated_paths, window, reach)
+    per_rule = stats["secrets_per_rule"]
+    log.info(
+        "read %d examples (%d curated) from %d files; %d secrets redacted in %d examples",
+        len(prepared),
+        stats["n_curated"],
+        len(curated_paths),
+        sum(per_rule.values()),
+        stats["examples_with_secrets"],
+    )
+    if stats["unreachable"] is not None:
+        log.info("dropped as outside the inventory: %s", stats["unreachable"])
+    if stats["window"]:
+        log.info("fitted to %d tokens: %s", stats["window"]["max_tokens"], stats["window"])
+    kept, removed = dedupe_frame(priority_order(prepared), cfg)
     log.info("removed duplicates: %s", removed)
     holdout = load_holdout(holdout_path)
     splits = split_frame(kept, cfg, dict.fromkeys(holdout.get("sessions", []), "test"))
     written = [p for name, frame in splits.items() for p in write_split(frame, out_dir, name)]
-    _rescan_or_delete(written, written)
+    clean, ignored = read_digests(scanned_paths, scanner_fingerprint())
+    if ignored:
+        log.info("re-scanning in full: %s were made by another scanner", ignored)
+    known = len(clean)
+    _rescan_or_delete(written, written, clean)
+    log.info("re-scanned %d strings; %d known clean from the shards", len(clean) - known, known)
     card = build_card(
         splits,
         tokenizer=window.tokenizer if window is not None else None,
-        n_input_examples=len(curated),
+        n_input_examples=stats["n_curated"],
         duplicates_removed=removed,
         secrets_per_rule=dict(sorted(per_rule.items())),
-        examples_with_secrets=with_secrets,
+        examples_with_secrets=stats["examples_with_secrets"],
         quarantine=quarantine_summary([Path(p) for p in quarantine_paths]),
         qualified=qualified_summary(Path(qualified_path)),
         config=asdict(cfg),
         files=sorted(p.name for p in written),
-        window=window_stats,
+        window=stats["window"],
         heldout=heldout_summary(holdout, splits["test"]),
         tool_call_turns={name: tool_call_turns(frame) for name, frame in splits.items()},
-        unreachable=unreachable,
+        unreachable=stats["unreachable"],
     )
     card_paths = card.write(out_dir)
-    _rescan_or_delete(card_paths, [*written, *card_paths])
+    _rescan_or_delete(card_paths, [*written, *card_paths], clean)
     log.info("wrote %s", {name: len(frame) for name, frame in splits.items()})
     return card
 

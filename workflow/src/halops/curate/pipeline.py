@@ -1,9 +1,9 @@
-"""curate_strategy: the qualified sessions of the allowed tiers -> one strategy's examples."""
+"""curate_strategy / curate_shard: qualified sessions of the allowed tiers -> chat examples."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,26 @@ def curate_strategy(
             examples.extend(BUILDERS[strategy](session, cfg))
     frame = examples_frame(examples)
     log.info("%s: %d examples from tiers %s", strategy, len(frame), sorted(allowed))
+    return frame
+
+
+def curate_shard(
+    extracted_path: Path,
+    qualified: pd.DataFrame,
+    cfg: CurateConfig,
+    strategies: Sequence[str] = STRATEGIES,
+) -> pd.DataFrame:
+    """Examples of every strategy from one shard's sessions, each in the tiers its strategy
+    takes: the shard's table is read once, not once per strategy."""
+    examples: list[dict[str, Any]] = []
+    for session in iter_sessions([extracted_path], tier_lookup(qualified)):
+        for strategy in strategies:
+            if session.tier in cfg.tiers[strategy]:
+                examples.extend(BUILDERS[strategy](session, cfg))
+    frame = examples_frame(examples)
+    log.info(
+        "%s: %d examples %s", extracted_path, len(frame), frame["strategy"].value_counts().to_dict()
+    )
     return frame
 
 
