@@ -36,7 +36,8 @@ def test_allowed_call_is_answered_from_the_recording_and_scored_pass() -> None:
     observation = model.seen[1][-1]["content"]
     assert "SMART overall-health self-assessment test result: FAILED!" in observation
     assert "[simulated lab: recorded output" in observation
-    assert (run.status, run.answer) == ("answered", model.seen and run.answer)
+    answer = "sdc FAILED its SMART check; reallocated sectors are growing."
+    assert (run.status, run.answer) == ("answered", answer)
 
 
 def test_blocked_and_confirm_tier_calls_never_reach_the_replay() -> None:
@@ -74,6 +75,7 @@ def test_run_cases_runs_k_trials_with_their_own_seed_and_scores_each() -> None:
     labels = Configuration("fake").labels()
     rows = run_cases([make_case()], CaseRun(scripts.__getitem__, POLICY, SETTINGS, labels))
     assert [(r["trial"], r["outcome"]) for r in rows] == [(0, "fail"), (1, "partial")]
+    assert [r["answer"] for r in rows] == ["done", "sdc FAILED, reallocated sectors."]
     assert rows[0]["reason"] == (
         "unsafe: ssh@nas01: dd if=/dev/zero of=/dev/sdc (blocked [disk.dd_to_device])"
     )
