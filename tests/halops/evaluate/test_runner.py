@@ -174,3 +174,25 @@ def test_a_step_is_timed_in_wall_and_server_cpu_seconds() -> None:
     with timed(timings, "no server", None):
         pass
     assert "CPU no server" not in timings
+
+
+class ServedStandIn:
+    """What run_configuration asks of a served model: a factory for the tools it may call."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[list[str], bool]] = []
+
+    def factory(self, specs, grammar: bool):
+        self.asked.append(([spec.name for spec in specs], grammar))
+        return lambda trial: ScriptedModel("sdc FAILED, reallocated sectors.")
+
+
+def test_a_configuration_without_retrieval_offers_the_lab_tools_only(tmp_path) -> None:
+    from halops.evaluate.runner import EvalContext, run_configuration
+
+    served = ServedStandIn()
+    context = EvalContext(CFG, EvalSettings(k=1, max_iterations=2), tmp_path / "serve.yaml")
+    configuration = Configuration("finetuned", grammar=False)
+    rows = run_configuration(configuration, served, [make_case()], POLICY, context)  # type: ignore[arg-type]
+    assert served.asked == [(["shell", "ssh", "ipmi", "http"], False)]
+    assert [(r["config"], r["outcome"]) for r in rows] == [("finetuned, no grammar", "partial")]
