@@ -581,3 +581,27 @@ def test_ops_output_from_the_grammar_is_untouched(lines: list[str]) -> None:
 def test_scrubbing_is_idempotent(pieces: list[str], joiner: str) -> None:
     once = scrub_text(joiner.join(pieces)).text
     assert scrub_text(once).text == once
+
+
+# --- each engine on its own (the engines overlap, so the whole scrub hides an engine's slip) --
+
+
+@pytest.mark.parametrize("quoted", ["{}", "'{}'", '"{}"', "$'{}'"])
+def test_a_command_secret_span_is_the_value_inside_its_quotes(quoted: str) -> None:
+    from halops.contract.scrub.commands import command_spans
+
+    secret = "Zq8vLp2xRt7wNm4k"
+    text = f"sshpass -p {quoted.format(secret)} ssh pve01"
+    [(rule, start, end)] = command_spans(text, text.lower())
+    assert (rule, text[start:end]) == ("sshpass-password", secret)
+
+
+def test_detect_secrets_runs_the_plugins_after_one_that_cannot_match() -> None:
+    """No quote on the line: the entropy plugins are skipped, the basic-auth one still runs."""
+    from halops.contract.scrub.engines import detect_secrets_spans
+
+    line = "curl https://admin:Zq8vLp2xRt7wNm4k@mon01.lab/x"
+    spans = list(detect_secrets_spans(line, lambda text: False))
+    assert [(rule, line[start:end]) for rule, start, end in spans] == [
+        ("ds:BasicAuthDetector", "Zq8vLp2xRt7wNm4k")
+    ]
