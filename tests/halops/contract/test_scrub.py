@@ -605,3 +605,21 @@ def test_detect_secrets_runs_the_plugins_after_one_that_cannot_match() -> None:
     assert [(rule, line[start:end]) for rule, start, end in spans] == [
         ("ds:BasicAuthDetector", "Zq8vLp2xRt7wNm4k")
     ]
+
+
+def test_hits_of_the_rescan_map_back_to_the_original_text() -> None:
+    """Offsets found in the redacted text, before, between and after placeholders."""
+    from halops.contract.scrub import PLACEHOLDER, _back_to_original, redact
+
+    text = "head TOKEN_ONE mid TOKEN_TWO tail"
+    spans = [("a", 5, 14), ("bb", 19, 28)]
+    redacted = redact(text, spans)
+    assert (
+        redacted == f"head {PLACEHOLDER.format(rule='a')} mid {PLACEHOLDER.format(rule='bb')} tail"
+    )
+    found = [
+        ("x", redacted.index(word), redacted.index(word) + len(word))
+        for word in ("head", "mid", "tail")
+    ]
+    mapped = _back_to_original(spans, found)
+    assert [text[s:e] for _, s, e in mapped] == ["head", "mid", "tail"]
