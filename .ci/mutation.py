@@ -259,9 +259,11 @@ def run_module(name: str, args: argparse.Namespace) -> dict:
     copy_tree(tree)  # always a fresh copy: the current tests, no leftover mutant
     config = write_config(tree, module, args.timeout)
     started = time.monotonic()
-    if args.rerun_survivors:
+    if args.rerun_survivors or args.resume:
         with use_db(str(session), WorkDB.Mode.open) as db:
-            print(f"{name}: rerunning {survivors_to_pending(db)} survivors", flush=True)
+            if args.rerun_survivors:
+                shutil.copy(OUT / f"{name}.json", OUT / f"{name}.before.json")
+                print(f"{name}: rerunning {survivors_to_pending(db)} survivors", flush=True)
             total = db.num_work_items
         annotated = int((work / "annotated.txt").read_text())
     else:
@@ -278,29 +280,34 @@ def run_module(name: str, args: argparse.Namespace) -> dict:
     with use_db(str(session), WorkDB.Mode.open) as db:
         summary = summarise(name, module, db, total, finished)
     summary["in_annotations"] = annotated
+    summary["command"] = " ".join(["bash .ci/mutation.sh", *args.argv])
     (OUT / f"{name}.json").write_text(json.dumps(summary, indent=1))
     return summary
 
 
-def write_markdown(command: str) -> Path:
-    lines = [f"# Mutation testing (cosmic-ray)\n\nCommand: `{command}`\n"]
+def write_markdown() -> Path:
+    lines = ["# Mutation testing (cosmic-ray)\n"]
     lines.append(
         "| module | mutants | in annotations (skipped) | sampled | ran | killed | survived "
-        "| timeout | other |"
+        "| timeout | other | command |"
     )
-    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    found = [
-        json.loads((OUT / f"{n}.json").read_text()) for n in MODULES if (OUT / f"{n}.json").exists()
-    ]
-    for s in found:
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    found = []
+    for name in MODULES:
+        for stem in (f"{name}.before", name):
+            if (OUT / f"{stem}.json").exists():
+                found.append((stem, json.loads((OUT / f"{stem}.json").read_text())))
+    for stem, s in found:
         other = s["incompetent"] + s["no_test"]
+        label = s["module"] + (" (before)" if stem.endswith(".before") else "")
         lines.append(
-            f"| {s['module']} | {s['mutants']} | {s['in_annotations']} | {s['sampled']} "
-            f"| {s['ran']}"
-            f"{'' if s['finished'] else ' (budget)'} | {s['killed']} | {s['survived']} "
-            f"| {s['timeout']} | {other} |"
+            f"| {label} | {s['mutants']} | {s['in_annotations']} | {s['sampled']} "
+            f"| {s['ran']}{'' if s['finished'] else ' (budget)'} | {s['killed']} "
+            f"| {s['survived']} | {s['timeout']} | {other} | `{s.get('command', '')}` |"
         )
-    for s in found:
+    for stem, s in found:
+        if stem.endswith(".before"):
+            continue
         lines.append(
             f"\n## {s['module']}: survivors\n\nTests: `{s['tests']}` ({s['tests_left_out']})\n"
         )
@@ -319,8 +326,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=16, help="seed of the mutant sample")
     parser.add_argument("--budget-min", type=float, default=60.0, help="minutes per module")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per mutant")
-    parser.add_argument("--rerun-survivors", action="store_true")
+    parser.add_argument(
+        "--rerun-survivors", action="store_true", help="run the last run's survivors again"
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="run the sampled mutants the budget left over"
+    )
     args = parser.parse_args(argv)
+    args.argv = list(argv if argv is not None else sys.argv[1:])
     unknown = [m for m in args.modules if m not in MODULES]
     if unknown:
         parser.error(f"unknown module {unknown[0]!r}; choose from {', '.join(MODULES)}")
@@ -332,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
             f"of {s['ran']} run ({s['sampled']} sampled of {s['mutants']})",
             flush=True,
         )
-    print(write_markdown(" ".join(["bash .ci/mutation.sh", *(argv or sys.argv[1:])])))
+    print(write_markdown())
     return 0
 
 
