@@ -338,3 +338,17 @@ def test_cd_gives_later_commands_their_working_directories() -> None:
         ("/var/log", None),  # after `&&` it succeeded (from either directory)
         (None, "/var/log", "/var"),  # `cd $x;`: anywhere, or still where it was
     ]
+
+
+def test_ansi_c_control_escapes_decode_as_bash_does() -> None:
+    """`\\cX` is X's control character (`\\ca` and `\\cA` are both ^A, `\\c?` is DEL); `\\c\\`
+    is ^\\, and bash takes a second backslash after it as part of it (`printf %q` of each)."""
+    decoded = {
+        "$'\\ca\\cA\\cZ\\c?'": "\x01\x01\x1a\x7f",
+        "$'\\c\\\\A'": "\x1cA",
+        "$'\\c\\x41'": "\x1cx41",
+        "$'\\c\\A'": "\x1cA",
+    }
+    for word, value in decoded.items():
+        [echo] = parse_command(f"echo {word}")
+        assert [f.text for f in echo.fields] == ["echo", value], word
