@@ -248,6 +248,7 @@ def test_each_command_has_one_exact_verdict_row() -> None:
         *tables.ALLOWED,
         *(c for c, _ in tables.CONFIRMED),
         *(c for c, _ in tables.BLOCKED),
+        *(row[0] for row in tables.REASONS),
     ]
     repeated = sorted({c for c in rows if rows.count(c) > 1})
     assert not repeated, repeated
