@@ -164,6 +164,10 @@ CAUGHT = [
     # a loop that stops early: its variable holds an earlier item, not the last
     ('for d in / /tmp; do break; done; rm -rf "$d"', RM),
     ('for d in /etc /tmp; do [ -d "$d" ] && break; done; rm -rf "$d"', RM),
+    # a branch that may or may not run: afterwards the variable may hold either value
+    ('d=/tmp; if [ -e /x ]; then d=/; fi; rm -rf "$d"', RM),
+    ('d=/tmp; [ -e /x ] && d=/; rm -rf "$d"', RM),
+    ('d=/tmp; case $1 in a) d=/etc;; esac; rm -rf "$d"', RM),
     # other destructive equivalents
     ("find /etc -depth -delete", "fs.find_delete_system"),
     ("exec 3<>/dev/sda", "disk.write_device"),
