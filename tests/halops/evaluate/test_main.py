@@ -109,3 +109,14 @@ def test_the_cli_reads_config_yaml_of_the_config_dir(tmp_path, capsys) -> None:
     assert capsys.readouterr().err == (
         f"halops eval: {folder / 'config.yaml'} has no `eval:` section\n"
     )
+
+
+def test_outputs_are_named_files_in_one_folder(tmp_path) -> None:
+    from halops.evaluate.main import EvalOutputs
+
+    outputs = EvalOutputs.under(tmp_path)
+    names = [path.relative_to(tmp_path).as_posix() for path in vars(outputs).values()]
+    assert names == [
+        "scores.parquet", "report.md", "outcomes.png", "categories.png", "heldout.png",
+        "summary.txt",
+    ]  # fmt: skip

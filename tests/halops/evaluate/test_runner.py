@@ -170,6 +170,9 @@ def test_a_step_is_timed_in_wall_and_server_cpu_seconds() -> None:
     with timed(timings, "cases x", os.getpid()):
         sum(i * i for i in range(200_000))  # some CPU in "the server" (this process here)
     assert timings["cases x"] >= 0 and timings["CPU cases x"] >= 0
+    # /proc's user + system ticks of this process are what os.times() reports for it
+    own = os.times()
+    assert abs(process_cpu_s(os.getpid()) - (own.user + own.system)) < 0.05  # type: ignore[operator]
     assert process_cpu_s(None) is None and process_cpu_s(2**22 + 12345) is None
     with timed(timings, "no server", None):
         pass
@@ -196,3 +199,10 @@ def test_a_configuration_without_retrieval_offers_the_lab_tools_only(tmp_path) -
     rows = run_configuration(configuration, served, [make_case()], POLICY, context)  # type: ignore[arg-type]
     assert served.asked == [(["shell", "ssh", "ipmi", "http"], False)]
     assert [(r["config"], r["outcome"]) for r in rows] == [("finetuned, no grammar", "partial")]
+
+
+def test_a_model_gguf_is_the_embedded_one_or_a_path_under_the_root(tmp_path) -> None:
+    from halops.evaluate.runner import EMBEDDED, ModelSpec
+
+    assert ModelSpec("f", "models/f.gguf").path(tmp_path) == tmp_path / "models" / "f.gguf"
+    assert ModelSpec("b", EMBEDDED).path(tmp_path).name.endswith(".gguf")
