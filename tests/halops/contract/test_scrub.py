@@ -623,3 +623,21 @@ def test_hits_of_the_rescan_map_back_to_the_original_text() -> None:
     ]
     mapped = _back_to_original(spans, found)
     assert [text[s:e] for _, s, e in mapped] == ["head", "mid", "tail"]
+
+
+def test_a_short_secret_is_redacted_where_found_but_not_searched_for_elsewhere() -> None:
+    """Propagation needs 8 characters: a shorter value would also hit ordinary words."""
+    text = "sshpass -p Zq8v1x ssh pve01; echo Zq8v1x"
+    assert scrub_text(text).text == "sshpass -p <REDACTED:sshpass-password> ssh pve01; echo Zq8v1x"
+    longer = "sshpass -p Zq8v1xQ2 ssh pve01; echo Zq8v1xQ2"
+    assert scrub_text(longer).text.count("<REDACTED:sshpass-password>") == 2
+
+
+def test_base64_without_its_padding_is_decoded() -> None:
+    import base64
+
+    from halops.contract.scrub.values import decode_base64_text
+
+    for plain in ("password: hunter2", "password: hunter22", "password: hunter222"):
+        encoded = base64.b64encode(plain.encode()).decode()
+        assert decode_base64_text(encoded.rstrip("=")) == plain == decode_base64_text(encoded)
