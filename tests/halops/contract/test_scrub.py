@@ -641,3 +641,14 @@ def test_base64_without_its_padding_is_decoded() -> None:
     for plain in ("password: hunter2", "password: hunter22", "password: hunter222"):
         encoded = base64.b64encode(plain.encode()).decode()
         assert decode_base64_text(encoded.rstrip("=")) == plain == decode_base64_text(encoded)
+
+
+def test_a_detect_secrets_hit_at_the_start_of_a_line_stays_on_that_line() -> None:
+    """Growing a hit to its whole token stops at the line's start (the line ends in a word)."""
+    from halops.contract.scrub.engines import detect_secrets_spans
+
+    text = "first line\nAKIAZQ8VLP2XRT7WNM4K rotated"
+    spans = list(detect_secrets_spans(text, lambda value: False))
+    assert [(rule, text[start:end]) for rule, start, end in spans] == [
+        ("ds:AWSKeyDetector", "AKIAZQ8VLP2XRT7WNM4K")
+    ]
