@@ -239,6 +239,19 @@ REASONS = [
         "systemctl reaches 'evil.example', which is not an inventory host",
     ),
     ("echo ceph auth get-key client.admin", "allow", "shell.readonly", "read-only echo"),
+    # not read-only, so the host comes from the tool's own syntax, not the allow-list's
+    (
+        "systemctl --host=evil.example restart nginx",
+        "block",
+        "net.host_not_in_inventory",
+        "systemctl reaches 'evil.example', which is not an inventory host",
+    ),
+    (
+        "systemctl --host=pve01 restart nginx",
+        "confirm",
+        "shell.not_readonly",
+        "systemctl: subcommand 'restart' is not known to be read-only",
+    ),
 ]
 
 
