@@ -161,6 +161,8 @@ CAUGHT = [
     ("cd; rm -rf *", RM),
     ("cat <<EOF\n$(rm -rf /)\nEOF", RM),
     ("cat <<EOF\nx `rm -rf /` y\nEOF", RM),
+    # an append assignment builds the path
+    ('x=/; x+=etc; rm -rf "$x"', RM),
     # a loop that stops early: its variable holds an earlier item, not the last
     ('for d in / /tmp; do break; done; rm -rf "$d"', RM),
     ('for d in /etc /tmp; do [ -d "$d" ] && break; done; rm -rf "$d"', RM),

@@ -239,6 +239,19 @@ REASONS = [
         "systemctl reaches 'evil.example', which is not an inventory host",
     ),
     ("echo ceph auth get-key client.admin", "allow", "shell.readonly", "read-only echo"),
+    # dig's own syntax: a `+trace` after `-x ADDR` still asks servers outside the inventory
+    (
+        "dig +trace pve01",
+        "confirm",
+        "shell.not_readonly",
+        "dig: dig +trace queries servers outside the inventory",
+    ),
+    (
+        "dig -x 10.20.1.11 +trace",
+        "confirm",
+        "shell.not_readonly",
+        "dig: dig +trace queries servers outside the inventory",
+    ),
     # not read-only, so the host comes from the tool's own syntax, not the allow-list's
     (
         "systemctl --host=evil.example restart nginx",
