@@ -673,7 +673,8 @@ def decode_ansi_c(text: str) -> str:
                 i += 2 + len(digits.group())
         elif nxt == "c" and i + 2 < n:
             out.append(chr(ord(text[i + 2].upper()) ^ 0x40) if text[i + 2] != "\\" else "\x1c")
-            i += 3
+            # bash takes `\c` and two backslashes as one ^\ (`$'\c\\A'` is ^\ then A)
+            i += 4 if text[i + 2 : i + 4] == "\\\\" else 3
         else:
             out.append("\\" + nxt)
             i += 2

@@ -225,6 +225,57 @@ def test_destructive_commands_are_blocked(
     assert (verdict.decision, verdict.rule_id) == ("block", rule_id), verdict.reason
 
 
+# The reason is what an approver reads in Slack: these rows pin it word for word, for forms
+# the tables above leave out (an attached short option, `--host=`, text that merely mentions
+# a secret-printing command).
+REASONS = [
+    ("pct shutdown 204", "confirm", "pve.guest_lifecycle", "pct shutdown of guest 204"),
+    ("sort -o/etc/passwd /tmp/x", "block", "fs.overwrite_system", "sort -o overwrites /etc/passwd"),
+    ("systemctl --host=pve01 status", "allow", "shell.readonly", "read-only systemctl"),
+    (
+        "systemctl --host=evil.example status",
+        "block",
+        "net.host_not_in_inventory",
+        "systemctl reaches 'evil.example', which is not an inventory host",
+    ),
+    ("echo ceph auth get-key client.admin", "allow", "shell.readonly", "read-only echo"),
+    # dig's own syntax: a `+trace` after `-x ADDR` still asks servers outside the inventory
+    (
+        "dig +trace pve01",
+        "confirm",
+        "shell.not_readonly",
+        "dig: dig +trace queries servers outside the inventory",
+    ),
+    (
+        "dig -x 10.20.1.11 +trace",
+        "confirm",
+        "shell.not_readonly",
+        "dig: dig +trace queries servers outside the inventory",
+    ),
+    # not read-only, so the host comes from the tool's own syntax, not the allow-list's
+    (
+        "systemctl --host=evil.example restart nginx",
+        "block",
+        "net.host_not_in_inventory",
+        "systemctl reaches 'evil.example', which is not an inventory host",
+    ),
+    (
+        "systemctl --host=pve01 restart nginx",
+        "confirm",
+        "shell.not_readonly",
+        "systemctl: subcommand 'restart' is not known to be read-only",
+    ),
+]
+
+
+@pytest.mark.parametrize(("command", "decision", "rule_id", "reason"), REASONS)
+def test_the_reason_says_what_was_found(
+    policy: CommandPolicy, command: str, decision: str, rule_id: str, reason: str
+) -> None:
+    verdict = policy.evaluate(command)
+    assert (verdict.decision, verdict.rule_id, verdict.reason) == (decision, rule_id, reason)
+
+
 REMOTE = [
     # (transport, host, request, decision, rule id)
     ("ssh", "pve01", "zpool status tank", "allow", "shell.readonly"),

@@ -338,3 +338,33 @@ def test_cd_gives_later_commands_their_working_directories() -> None:
         ("/var/log", None),  # after `&&` it succeeded (from either directory)
         (None, "/var/log", "/var"),  # `cd $x;`: anywhere, or still where it was
     ]
+
+
+def test_ansi_c_control_escapes_decode_as_bash_does() -> None:
+    """`\\cX` is X's control character (`\\ca` and `\\cA` are both ^A, `\\c?` is DEL); `\\c\\`
+    is ^\\, and bash takes a second backslash after it as part of it (`printf %q` of each)."""
+    decoded = {
+        "$'\\ca\\cA\\cZ\\c?'": "\x01\x01\x1a\x7f",
+        "$'\\c\\\\A'": "\x1cA",
+        "$'\\c\\x41'": "\x1cx41",
+        "$'\\c\\A'": "\x1cA",
+    }
+    for word, value in decoded.items():
+        [echo] = parse_command(f"echo {word}")
+        assert [f.text for f in echo.fields] == ["echo", value], word
+
+
+def test_brace_sequences_pad_and_split_as_bash_does() -> None:
+    """Outputs of bash 5 for the same words: zero padding keeps the sign outside the width;
+    a quoted `$` before the braces does not make them a parameter's `${`; an unquoted
+    `$a{b,c}` is brace-expanded into two words before the parameter is."""
+    words = {
+        "{-05..-3}": ["-05", "-04", "-03"],
+        "{-3..02}": ["-3", "-2", "-1", "00", "01", "02"],
+        "\\$a{b,c}": ["$ab", "$ac"],
+    }
+    for word, fields in words.items():
+        [echo] = parse_command(f"echo {word}")
+        assert [f.text for f in echo.fields] == ["echo", *fields], word
+    [echo] = parse_command("echo $a{b,c}")
+    assert len(echo.fields) == 3 and not any(f.literal for f in echo.fields[1:])

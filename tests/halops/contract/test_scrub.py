@@ -581,3 +581,74 @@ def test_ops_output_from_the_grammar_is_untouched(lines: list[str]) -> None:
 def test_scrubbing_is_idempotent(pieces: list[str], joiner: str) -> None:
     once = scrub_text(joiner.join(pieces)).text
     assert scrub_text(once).text == once
+
+
+# --- each engine on its own (the engines overlap, so the whole scrub hides an engine's slip) --
+
+
+@pytest.mark.parametrize("quoted", ["{}", "'{}'", '"{}"', "$'{}'"])
+def test_a_command_secret_span_is_the_value_inside_its_quotes(quoted: str) -> None:
+    from halops.contract.scrub.commands import command_spans
+
+    secret = "Zq8vLp2xRt7wNm4k"
+    text = f"sshpass -p {quoted.format(secret)} ssh pve01"
+    [(rule, start, end)] = command_spans(text, text.lower())
+    assert (rule, text[start:end]) == ("sshpass-password", secret)
+
+
+def test_detect_secrets_runs_the_plugins_after_one_that_cannot_match() -> None:
+    """No quote on the line: the entropy plugins are skipped, the basic-auth one still runs."""
+    from halops.contract.scrub.engines import detect_secrets_spans
+
+    line = "curl https://admin:Zq8vLp2xRt7wNm4k@mon01.lab/x"
+    spans = list(detect_secrets_spans(line, lambda text: False))
+    assert [(rule, line[start:end]) for rule, start, end in spans] == [
+        ("ds:BasicAuthDetector", "Zq8vLp2xRt7wNm4k")
+    ]
+
+
+def test_hits_of_the_rescan_map_back_to_the_original_text() -> None:
+    """Offsets found in the redacted text, before, between and after placeholders."""
+    from halops.contract.scrub import PLACEHOLDER, _back_to_original, redact
+
+    text = "head TOKEN_ONE mid TOKEN_TWO tail"
+    spans = [("a", 5, 14), ("bb", 19, 28)]
+    redacted = redact(text, spans)
+    assert (
+        redacted == f"head {PLACEHOLDER.format(rule='a')} mid {PLACEHOLDER.format(rule='bb')} tail"
+    )
+    found = [
+        ("x", redacted.index(word), redacted.index(word) + len(word))
+        for word in ("head", "mid", "tail")
+    ]
+    mapped = _back_to_original(spans, found)
+    assert [text[s:e] for _, s, e in mapped] == ["head", "mid", "tail"]
+
+
+def test_a_short_secret_is_redacted_where_found_but_not_searched_for_elsewhere() -> None:
+    """Propagation needs 8 characters: a shorter value would also hit ordinary words."""
+    text = "sshpass -p Zq8v1x ssh pve01; echo Zq8v1x"
+    assert scrub_text(text).text == "sshpass -p <REDACTED:sshpass-password> ssh pve01; echo Zq8v1x"
+    longer = "sshpass -p Zq8v1xQ2 ssh pve01; echo Zq8v1xQ2"
+    assert scrub_text(longer).text.count("<REDACTED:sshpass-password>") == 2
+
+
+def test_base64_without_its_padding_is_decoded() -> None:
+    import base64
+
+    from halops.contract.scrub.values import decode_base64_text
+
+    for plain in ("password: hunter2", "password: hunter22", "password: hunter222"):
+        encoded = base64.b64encode(plain.encode()).decode()
+        assert decode_base64_text(encoded.rstrip("=")) == plain == decode_base64_text(encoded)
+
+
+def test_a_detect_secrets_hit_at_the_start_of_a_line_stays_on_that_line() -> None:
+    """Growing a hit to its whole token stops at the line's start (the line ends in a word)."""
+    from halops.contract.scrub.engines import detect_secrets_spans
+
+    text = "first line\nAKIAZQ8VLP2XRT7WNM4K rotated"
+    spans = list(detect_secrets_spans(text, lambda value: False))
+    assert [(rule, text[start:end]) for rule, start, end in spans] == [
+        ("ds:AWSKeyDetector", "AKIAZQ8VLP2XRT7WNM4K")
+    ]

@@ -97,3 +97,26 @@ def test_a_config_section_validates_and_loads() -> None:
     assert settings.configurations == (Configuration("base"), Configuration("base", grammar=False))
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft202012Validator(section).validate({**FRAGMENT, "k": 0})
+
+
+def test_the_cli_reads_config_yaml_of_the_config_dir(tmp_path, capsys) -> None:
+    from halops.evaluate.main import cli_main
+
+    folder = tmp_path / "config"
+    folder.mkdir()
+    (folder / "config.yaml").write_text("samplegen: {}\n")
+    assert cli_main(["--config-dir", str(folder)]) == 2
+    assert capsys.readouterr().err == (
+        f"halops eval: {folder / 'config.yaml'} has no `eval:` section\n"
+    )
+
+
+def test_outputs_are_named_files_in_one_folder(tmp_path) -> None:
+    from halops.evaluate.main import EvalOutputs
+
+    outputs = EvalOutputs.under(tmp_path)
+    names = [path.relative_to(tmp_path).as_posix() for path in vars(outputs).values()]
+    assert names == [
+        "scores.parquet", "report.md", "outcomes.png", "categories.png", "heldout.png",
+        "summary.txt",
+    ]  # fmt: skip

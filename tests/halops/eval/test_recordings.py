@@ -78,3 +78,20 @@ def test_written_recordings_are_what_the_simulated_lab_reads(tmp_path: Path) -> 
 def test_a_result_without_its_call_is_ignored() -> None:
     lonely = {"messages": [{"role": "tool", "tool_call_id": "x", "content": "?"}]}
     assert list(example_recordings(lonely, "s")) == []
+
+
+def test_a_repeated_call_is_skipped_and_the_calls_after_it_are_still_read(tmp_path: Path) -> None:
+    status = tool_call("1", "ssh", host="nas01", command="zpool status tank")
+    split = write_split(
+        tmp_path / "train.jsonl",
+        example(
+            (status, "first"),
+            (status | {"id": "2"}, "again"),
+            (tool_call("3", "ssh", host="pve01", command="uptime"), "up 3 days"),
+        ),
+    )
+    kept = lab_recordings([split], POLICY)
+    assert [(dict(r.arguments)["command"], r.output) for r in kept] == [
+        ("zpool status tank", "first"),
+        ("uptime", "up 3 days"),
+    ]

@@ -91,3 +91,14 @@ def test_the_summary_is_printed_only_when_this_run_wrote_it(
     assert capsys.readouterr().out == ""
     print_fresh_summary(summary, old - 1)
     assert capsys.readouterr().out == "\nHALops evaluation: ...\n"
+
+
+def test_a_pass_rate_below_twice_the_base_misses_its_target() -> None:
+    half = [
+        r | {"outcome": "fail", "score": 0.0}
+        if r["config"] == "finetuned" and r["case_id"] == "a"
+        else r
+        for r in ROWS
+    ]
+    text = render_summary(scores_frame(half), 1.0, {}, "base", "finetuned")
+    assert "pass rate finetuned vs base: 50% vs 50% (target >= 2x): MISSED" in text

@@ -223,3 +223,21 @@ def test_dump_json_never_raises():
         '{"x":null}',
         '{"unserializable": "ValueError"}',
     )
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBO"}},
+        {"type": "document", "source": {"type": "text", "data": "notes"}},
+        {"type": "redacted_thinking", "data": "opaque"},
+        {"type": "server_tool_use", "id": "s1", "name": "web_search", "input": {}},
+    ],
+    ids=lambda block: block["type"],
+)
+def test_a_block_type_the_reader_does_not_know_is_kept(extract_lines, transcript, block):
+    """Only the block types it checks are held to their shape; others pass through."""
+    t = transcript()
+    out = extract_lines([t.user([block, {"type": "text", "text": "see above"}])])
+    assert out.quarantine == []
+    assert out.stats.records_read == 1

@@ -185,6 +185,8 @@ def test_duplicate_uuids_keep_the_first_record(extract_lines, transcript):
     assert out.df.iloc[0].text == "first copy"
     assert out.df.iloc[1].n_records == 1
     assert out.stats.duplicates == 2 and out.stats.tool_calls == 1
+    # only the tool_result row is a result (not the prompt, not the assistant row)
+    assert (out.stats.tool_results, out.stats.paired, out.stats.unanswered_calls) == (1, 1, 0)
 
 
 def test_era3_subagents_attach_to_their_spawning_calls(sessions_dir, write, extract, transcript):
