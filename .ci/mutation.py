@@ -80,8 +80,8 @@ MODULES = {
         "without test_real (reads ../shared transcripts)",
     ),
     "eval": Module(
-        ("workflow/src/halops/evaluate",),
-        ("tests/halops/evaluate", "--ignore=tests/halops/evaluate/test_eval_real.py"),
+        ("workflow/src/halops/eval",),
+        ("tests/halops/eval", "--ignore=tests/halops/eval/test_eval_real.py"),
         "without test_eval_real (llama.cpp, ~75 s a run)",
     ),
 }

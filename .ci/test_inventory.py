@@ -34,7 +34,7 @@ AREAS: list[tuple[str, tuple[str, ...], str]] = [
      "detect-secrets and betterleaks engines, secrets written outside the repo"),
     ("model", ("tests/halops/model/",),
      "the embedded SmolLM2 (transformers, peft, trl on CPU), llama.cpp convert/quantize"),
-    ("eval", ("tests/halops/evaluate/",),
+    ("eval", ("tests/halops/eval/",),
      "the real agent loop and policy, replayed tool outputs, llama.cpp serving SmolLM2"),
     ("agent", ("tests/bot/agent/", "tests/bot/retrieval/", "tests/halops/contract/test_toolcall"),
      "llama.cpp's OpenAI-compatible server, ChromaDB with the embedded MiniLM"),

@@ -100,7 +100,7 @@ def test_a_config_section_validates_and_loads() -> None:
 
 
 def test_the_cli_reads_config_yaml_of_the_config_dir(tmp_path, capsys) -> None:
-    from halops.evaluate.main import cli_main
+    from halops.eval.main import cli_main
 
     folder = tmp_path / "config"
     folder.mkdir()
@@ -112,7 +112,7 @@ def test_the_cli_reads_config_yaml_of_the_config_dir(tmp_path, capsys) -> None:
 
 
 def test_outputs_are_named_files_in_one_folder(tmp_path) -> None:
-    from halops.evaluate.main import EvalOutputs
+    from halops.eval.main import EvalOutputs
 
     outputs = EvalOutputs.under(tmp_path)
     names = [path.relative_to(tmp_path).as_posix() for path in vars(outputs).values()]

@@ -191,7 +191,7 @@ class ServedStandIn:
 
 
 def test_a_configuration_without_retrieval_offers_the_lab_tools_only(tmp_path) -> None:
-    from halops.evaluate.runner import EvalContext, run_configuration
+    from halops.eval.runner import EvalContext, run_configuration
 
     served = ServedStandIn()
     context = EvalContext(CFG, EvalSettings(k=1, max_iterations=2), tmp_path / "serve.yaml")
@@ -202,7 +202,7 @@ def test_a_configuration_without_retrieval_offers_the_lab_tools_only(tmp_path) -
 
 
 def test_a_model_gguf_is_the_embedded_one_or_a_path_under_the_root(tmp_path) -> None:
-    from halops.evaluate.runner import EMBEDDED, ModelSpec
+    from halops.eval.runner import EMBEDDED, ModelSpec
 
     assert ModelSpec("f", "models/f.gguf").path(tmp_path) == tmp_path / "models" / "f.gguf"
     assert ModelSpec("b", EMBEDDED).path(tmp_path).name.endswith(".gguf")
