@@ -120,6 +120,12 @@ def holdout_list(wildcards=None):
     return ["results/samplegen/holdout.json"] if generated_corpus() else []
 
 
+def samplegen_manifest(wildcards=None):
+    """What each generated session is (clean, messy, ...), for the data card's check of the
+    tiers against it; nothing for your own sessions."""
+    return ["results/samplegen/manifest.jsonl"] if generated_corpus() else []
+
+
 def curated_parquets(wildcards=None):
     return expand("results/curated/{strategy}.parquet", strategy=STRATEGIES)
 

@@ -11,6 +11,7 @@ rule validate_split:
         qualified="results/qualified/sessions.parquet",
         base="results/model/base",
         holdout=holdout_list,
+        manifest=samplegen_manifest,
         inventory=inventory_file,
         code=code_inputs("validate_split.py"),
     output:

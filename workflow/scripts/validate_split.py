@@ -21,5 +21,6 @@ card = validate_and_split(
     window=Window.of_base(Path(snakemake.input.base), int(snakemake.params.max_tokens)),
     holdout_path=Path(snakemake.input.holdout[0]) if snakemake.input.holdout else None,
     reach=load_reach(Path(snakemake.input.inventory[0])) if snakemake.input.inventory else None,
+    manifest_path=Path(snakemake.input.manifest[0]) if snakemake.input.manifest else None,
 )
 logging.getLogger("validate_split").info("final examples per split: %s", card.per_split)

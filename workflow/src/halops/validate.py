@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from halops.agreement import agreement_of
 from halops.contract import scrub
 from halops.datacard import DataCard, TokenStats, approx_tokens
 from halops.dedup import NearDupParams, deduplicate
@@ -403,12 +404,14 @@ def validate_and_split(
     window: Window | None = None,
     holdout_path: Path | None = None,
     reach: Reach | None = None,
+    manifest_path: Path | None = None,
 ) -> DataCard:
     """The whole stage; see the module docstring. Returns the data card it wrote.
 
     Without `window` examples are not fitted (and tokens are estimated); without
     `holdout_path` no session is pinned; without `reach` (no inventory) calls are not checked
-    against the inventory."""
+    against the inventory; with `manifest_path` (the generated corpus) the card compares the
+    tiers with what the generator says each session is."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     curated = load_curated([Path(p) for p in curated_paths])
@@ -450,6 +453,7 @@ def validate_and_split(
         heldout=heldout_summary(holdout, splits["test"]),
         tool_call_turns={name: tool_call_turns(frame) for name, frame in splits.items()},
         unreachable=unreachable,
+        qualifier_agreement=agreement_of(Path(qualified_path), manifest_path),
     )
     card_paths = card.write(out_dir)
     _rescan_or_delete(card_paths, [*written, *card_paths])
