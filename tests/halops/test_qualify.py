@@ -144,6 +144,43 @@ def test_off_topic_session_scores_lower_relevance() -> None:
     assert score["tier"] == "B"
 
 
+# The operator's correction after a request: its errors are then not "reported" (recovery
+# counts only a later success on the same tool and host).
+STEERED = {"kind": "user_prompt", "text": "no, that's wrong"}
+
+
+def diagnosis(*after: dict) -> list[dict]:
+    """A request whose one command exits non-zero with the finding, answered in text."""
+    return [
+        {"kind": "user_prompt", "text": "is nginx running on pve01?"},
+        {"kind": "assistant", "tool_calls": [bash("t1", "ssh pve01 systemctl status nginx")]},
+        result("t1", "Exit code 3\n● nginx.service - failed", error=True),
+        {"kind": "assistant", "text": "No: nginx on pve01 failed at 03:12."},
+        *after,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("after", "recovered"),
+    [
+        ((), 1),  # the finding was reported and the session ended there
+        (({"kind": "user_prompt", "text": "thanks, and nas01?"},), 1),  # the operator moved on
+        ((STEERED,), 0),  # the operator had to correct the answer
+        (({"kind": "interrupt", "text": "[Request interrupted by user]"},), 0),
+    ],
+)
+def test_an_error_the_answer_reports_counts_as_handled(after: tuple, recovered: int) -> None:
+    score = score_session(build_rows(diagnosis(*after)), CFG, DOMAIN)
+    assert (score["n_errors"], score["n_recovered"], score["recovery"]) == (1, recovered, recovered)
+    assert score["tool_success"] == 0.0  # the non-zero exit still counts as an error there
+
+
+def test_an_error_without_an_answer_is_not_reported() -> None:
+    rows = diagnosis()[:3]  # no answer: the request ends on the failed command
+    score = score_session(build_rows(rows), CFG, DOMAIN)
+    assert (score["n_errors"], score["n_recovered"]) == (1, 0)
+
+
 def test_recovery_needs_same_host() -> None:
     rows = [
         {"kind": "user_prompt", "text": "x"},
@@ -152,6 +189,7 @@ def test_recovery_needs_same_host() -> None:
         {"kind": "assistant", "tool_calls": [bash("t2", "ssh pve01 df")]},
         result("t2", "ok"),
         {"kind": "assistant", "text": "done"},
+        STEERED,  # so the answer does not count as reporting the error either
     ]
     assert score_session(build_rows(rows), CFG, DOMAIN)["recovery"] == 0.0
     rows[3] = {"kind": "assistant", "tool_calls": [bash("t2", "ssh NAS01 df -h")]}
@@ -184,6 +222,8 @@ def test_recovery_stays_within_one_conversation() -> None:
         {"kind": "assistant", "tool_calls": [bash("t1", "uptime")]},
         result("t1", "boom", error=True),
         {"kind": "assistant", "text": "failed"},
+        STEERED,
+        {"kind": "assistant", "text": "sorry"},
         {"kind": "user_prompt", "text": "task", "agent_id": "a1"},
         {"kind": "assistant", "tool_calls": [bash("t2", "uptime")], "agent_id": "a1"},
         result("t2", "up 3 days") | {"agent_id": "a1"},
@@ -191,7 +231,7 @@ def test_recovery_stays_within_one_conversation() -> None:
     score = score_session(build_rows(rows), CFG, DOMAIN)
     assert (score["n_errors"], score["n_recovered"]) == (1, 0)
     # Subagent rows count for tool work but not as the operator's prompts.
-    assert (score["n_tool_calls"], score["n_prompts"]) == (2, 1)
+    assert (score["n_tool_calls"], score["n_prompts"]) == (2, 2)
     assert score["completion"] == 1.0
 
 
@@ -257,6 +297,7 @@ def test_unpaired_tool_result_still_counts() -> None:
         {"kind": "user_prompt", "text": "x"},
         result("ghost", "oops", error=True, name=None),
         {"kind": "assistant", "text": "ok"},
+        STEERED,
     ]
     score = score_session(build_rows(rows), CFG, DOMAIN)
     assert (score["n_tool_results"], score["n_errors"], score["recovery"]) == (1, 1, 0.0)

@@ -128,6 +128,12 @@ def scanned_shards(wildcards=None):
     return [f"results/curated/shard-{shard}.scanned.parquet" for shard in shards()]
 
 
+def samplegen_manifest(wildcards=None):
+    """What each generated session is (clean, messy, ...), for the data card's check of the
+    tiers against it; nothing for your own sessions."""
+    return ["results/samplegen/manifest.jsonl"] if generated_corpus() else []
+
+
 def data_targets():
     return [
         "results/final/train.jsonl",

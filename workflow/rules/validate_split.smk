@@ -11,6 +11,7 @@ rule validate_split:
         quarantine=quarantine_files,
         qualified="results/qualified/sessions.parquet",
         holdout=holdout_list,
+        manifest=samplegen_manifest,
         code=code_inputs("validate_split.py"),
     output:
         train_jsonl="results/final/train.jsonl",

@@ -7,6 +7,7 @@ import _halops_path  # noqa: F401
 
 from pathlib import Path
 
+from halops.model.converter import cache_dir_from_config
 from halops.model.gguf import export_gguf
 from halops.model.rulelog import log_to_file
 
@@ -15,6 +16,6 @@ export_gguf(
     Path(snakemake.input.merged),
     Path(snakemake.output.modelfile).parent,
     list(snakemake.params.quant_types),
-    Path(snakemake.params.converter_cache),
+    cache_dir_from_config(snakemake.params.converter_cache),
     outtype=snakemake.params.outtype,
 )

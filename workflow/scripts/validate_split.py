@@ -19,5 +19,6 @@ card = validate_and_split(
     out_dir=Path(snakemake.output.train_jsonl).parent,
     holdout_path=Path(snakemake.input.holdout[0]) if snakemake.input.holdout else None,
     scanned_paths=[Path(p) for p in snakemake.input.scanned],
+    manifest_path=Path(snakemake.input.manifest[0]) if snakemake.input.manifest else None,
 )
 logging.getLogger("validate_split").info("final examples per split: %s", card.per_split)

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
-
 pytestmark = pytest.mark.slow
 
 torch = pytest.importorskip("torch")
@@ -22,6 +20,7 @@ pytest.importorskip("peft")
 from halops.contract.prompts import SYSTEM_PROMPT  # noqa: E402
 from halops.model.card import LIMITS, CardInputs, write_model_card  # noqa: E402
 from halops.model.check import CheckConfig, ModelCheckError, check_gguf  # noqa: E402
+from halops.model.converter import default_cache_dir  # noqa: E402
 from halops.model.gguf import export_gguf  # noqa: E402
 from halops.model.merge import merge_adapter  # noqa: E402
 from halops.model.train import (  # noqa: E402
@@ -32,9 +31,6 @@ from halops.model.train import (  # noqa: E402
     prepare_checkpoint_dir,
     train,
 )
-
-# The pipeline's own cache of the llama-cpp-python sdist (converter source), shared with runs.
-CONVERTER_CACHE = REPO / "results" / ".cache" / "llama-cpp-sdist"
 
 SMOKE = TrainConfig(
     max_steps=3,
@@ -134,7 +130,8 @@ def test_merge_export_and_llama_cpp_answer_with_stop(
     assert (merged / "model.safetensors").is_file() and (merged / "chat_template.jinja").is_file()
 
     out = tmp_path / "model"
-    ggufs = export_gguf(merged, out, ["Q4_K_M"], CONVERTER_CACHE)
+    # The converter setup.sh fetched (per-user cache, never the repository's results/).
+    ggufs = export_gguf(merged, out, ["Q4_K_M"], default_cache_dir())
     gguf = ggufs["Q4_K_M"]
     assert gguf == out / "model.Q4_K_M.gguf" and 50e6 < gguf.stat().st_size < 200e6
     assert not list(out.glob("*.f16.gguf")) and not list(out.glob(".convert-*"))

@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "check": ("bot.safety.cli", "ask the command policy for a verdict, without running anything"),
     "generate-sessions": ("halops.samplegen", "write a deterministic sample-lab session corpus"),
     "discover": ("halops.discover.cli", "draft an inventory from the hosts your sessions touched"),
+    "fetch-converter": ("halops.model.converter", "fetch llama.cpp's GGUF converter (setup)"),
     "serve": ("bot.serve", "run llama.cpp's OpenAI-compatible server until Ctrl-C"),
     "ask": ("bot.agent.cli", "ask the agent one question from the terminal"),
     "eval": ("halops.eval.main", "score the agent on every eval case and the held-out split"),

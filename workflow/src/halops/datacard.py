@@ -79,6 +79,8 @@ class DataCard:
     unreachable: dict[str, Any] | None = None
     # Filled by the augment_card rule (halops.augment): pair and synthetic counts.
     augmentation: dict[str, Any] = field(default_factory=dict)
+    # Tiers against the generator's manifest (halops.agreement); {} for your own sessions.
+    qualifier_agreement: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -98,6 +100,7 @@ class DataCard:
         sections = [
             _md_overview(self),
             _md_tiers(self),
+            *([_md_agreement(self.qualifier_agreement)] if self.qualifier_agreement else []),
             _md_strategy_table(self),
             _md_tokens(self),
             _md_window(self),
@@ -324,6 +327,29 @@ def _md_tiers(card: DataCard) -> str:
         + _table(
             ["tier", "a session is in it when", "sessions", "examples kept", "curated into"], rows
         )
+    )
+
+
+def _md_agreement(agreement: dict[str, Any]) -> str:
+    """Manifest kind x tier of the generated corpus, and how many got the expected tier."""
+    rows = [
+        (kind, agreement["expected"][kind], *(counts[tier] for tier in TIERS))
+        for kind, counts in agreement["table"].items()
+    ]
+    share = agreement["share"]
+    summary = (
+        f"{agreement['agreeing']} of {agreement['sessions']} sessions "
+        f"({100 * share:.1f} %) got the tier their kind should get."
+        if share is not None
+        else "No scored session is in the manifest."
+    )
+    return (
+        "## Tiers against the generator's manifest\n\n"
+        "The sample generator records what each session is; the expected tier per kind and "
+        "why are in `halops/agreement.py`. "
+        + summary
+        + "\n\n"
+        + _table(["manifest kind", "expected", *TIERS], rows)
     )
 
 

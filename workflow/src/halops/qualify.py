@@ -129,7 +129,7 @@ def score_session(
     """Score one session's extracted rows: identity, components, score, tier, reason, counts."""
     items = records(rows) if isinstance(rows, pd.DataFrame) else rows
     main = main_transcript(items)
-    counts = _tool_counts(items, domain) | _steering_counts(main, cfg)
+    counts = _tool_counts(items, main, domain, cfg) | _steering_counts(main, cfg)
     terms = domain_terms(_domain_text(items, main), domain)
     counts["n_domain_terms"] = len(terms)
     components = _components(counts, main, cfg)
@@ -221,31 +221,59 @@ def _ratio(part: int, whole: int) -> float:
     return part / whole if whole else 1.0
 
 
-def _tool_counts(items: list[Row], domain: DomainConfig) -> dict[str, int]:
+def _tool_counts(
+    items: list[Row], main: list[Row], domain: DomainConfig, cfg: QualifyConfig
+) -> dict[str, int]:
     results = [row for row in items if row["kind"] == "tool_result"]
     errors = [i for i, row in enumerate(results) if is_error(row)]
+    handled = recovered_errors(items, domain) | reported_errors(main, cfg)
     return {
         "n_tool_calls": sum(len(tool_calls(row)) for row in items if row["kind"] == "assistant"),
         "n_tool_results": len(results),
         "n_errors": len(errors),
-        "n_recovered": count_recovered(items, domain),
+        "n_recovered": len(handled),
     }
 
 
 def count_recovered(items: list[Row], domain: DomainConfig) -> int:
     """Errors followed later in the same conversation by a success on the same tool and host."""
+    return len(recovered_errors(items, domain))
+
+
+def recovered_errors(items: list[Row], domain: DomainConfig) -> set[int]:
+    """ids of the error results followed later in the same conversation by a success on the
+    same tool and host."""
     calls = {str(c["id"]): c for row in items for c in tool_calls(row) if c.get("id")}
     hosts = _term_pattern(domain.host_terms())
     keyed = [
-        (row.get("agent_id"), _target(row, calls, hosts, domain), is_error(row))
+        (id(row), row.get("agent_id"), _target(row, calls, hosts, domain), is_error(row))
         for row in items
         if row["kind"] == "tool_result"
     ]
-    recovered = 0
-    for i, (agent, target, failed) in enumerate(keyed):
-        if failed and any(later == (agent, target, False) for later in keyed[i + 1 :]):
-            recovered += 1
-    return recovered
+    return {
+        key
+        for i, (key, agent, target, failed) in enumerate(keyed)
+        if failed and any(later[1:] == (agent, target, False) for later in keyed[i + 1 :])
+    }
+
+
+def reported_errors(main: list[Row], cfg: QualifyConfig) -> set[int]:
+    """ids of the main conversation's error results whose request still ended well: the
+    assistant answered it in text, nobody interrupted, and the operator's next prompt is no
+    correction. A diagnostic command's non-zero exit (`systemctl status` of a failed unit,
+    a ping that gets no reply) is such an error: it is the finding the answer reports, not a
+    failure to get out of; a request the operator had to steer does not count."""
+    phrases = _term_pattern(cfg.correction_phrases)
+    starts = [i for i, row in enumerate(main) if row["kind"] == "user_prompt"]
+    reported: set[int] = set()
+    for start, end in zip(starts, [*starts[1:], len(main)][: len(starts)], strict=True):
+        request = main[start:end]
+        steered = end < len(main) and is_correction(text_of(main[end]), phrases, cfg)
+        if steered or any(row["kind"] == "interrupt" for row in request):
+            continue
+        if ends_with_answer(request):
+            reported |= {id(r) for r in request if r["kind"] == "tool_result" and is_error(r)}
+    return reported
 
 
 def _target(

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from halops.agreement import agreement_of
 from halops.contract import scrub
 from halops.datacard import DataCard, TokenStats, approx_tokens
 from halops.dedup import NearDupParams, deduplicate
@@ -321,6 +322,7 @@ def validate_and_split(
     holdout_path: Path | None = None,
     reach: Reach | None = None,
     scanned_paths: Sequence[Path] = (),
+    manifest_path: Path | None = None,
 ) -> DataCard:
     """The whole stage; see the module docstring. Returns the data card it wrote.
 
@@ -328,7 +330,9 @@ def validate_and_split(
     tables: without `window` examples are not fitted (and tokens are estimated), without
     `reach` (no inventory) calls are not checked against the inventory. Without
     `holdout_path` no session is pinned. `scanned_paths`: the shards' digests of strings
-    scanned clean (`halops.scan_cache`), which the final re-scan need not scan again."""
+    scanned clean (`halops.scan_cache`), which the final re-scan need not scan again. With
+    `manifest_path` (the generated corpus) the card compares the tiers with what the generator
+    says each session is."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     prepared, stats = load_prepared(curated_paths, window, reach)
@@ -371,6 +375,7 @@ def validate_and_split(
         heldout=heldout_summary(holdout, splits["test"]),
         tool_call_turns={name: tool_call_turns(frame) for name, frame in splits.items()},
         unreachable=stats["unreachable"],
+        qualifier_agreement=agreement_of(Path(qualified_path), manifest_path),
     )
     card_paths = card.write(out_dir)
     _rescan_or_delete(card_paths, [*written, *card_paths], clean)

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from halops.model.convert_base import sha256_file
-from halops.model.gguf import llama_cpp_version, stop_tokens, tokenizer_facts
+from halops.model.converter import llama_cpp_version
+from halops.model.gguf import stop_tokens, tokenizer_facts
 
 LIMITS = (
     "135 M-parameter demonstration model; use the `gpu` profile with a 7 B base for real use. "

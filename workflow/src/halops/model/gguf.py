@@ -2,8 +2,8 @@
 
 The converter is not reimplemented and not taken from a third-party package: it is
 `convert_hf_to_gguf.py` from the llama-cpp-python sdist of the *installed* version, so the GGUF
-it writes matches the llama.cpp that quantizes and serves it. The sdist is fetched once with pip
-into a cache folder and only the converter's files are extracted. Quantization uses the
+it writes matches the llama.cpp that quantizes and serves it. Setup fetches it into a cache
+(`halops.model.converter`); this step only reads that cache. Quantization uses the
 `llama_model_quantize` binding (no `llama-quantize` binary is built by llama-cpp-python).
 The model card is written later, by `halops.model.card`, once the evaluation has scored the model.
 """
@@ -16,36 +16,15 @@ import os
 import re
 import subprocess
 import sys
-import tarfile
 import tempfile
-from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
 from halops.contract.prompts import SYSTEM_PROMPT
 from halops.contract.tools import agent_tools_prompt
+from halops.model.converter import find_converter
 
 log = logging.getLogger(__name__)
-
-DISTRIBUTION = "llama-cpp-python"
-# What the converter needs from the sdist's vendor/llama.cpp: the script, its model classes
-# (`conversion/`) and the `gguf-py` it inserts into sys.path itself.
-CONVERTER_PARTS = ("convert_hf_to_gguf.py", "conversion/", "gguf-py/")
-
-
-def llama_cpp_version() -> str:
-    return installed_version(DISTRIBUTION)
-
-
-def fetch_converter(cache_dir: Path, version: str | None = None) -> Path:
-    """The `vendor/llama.cpp` folder of the sdist for `version` (default: the installed one)."""
-    version = version or llama_cpp_version()
-    target = cache_dir / f"llama.cpp-{version}"
-    if (target / "convert_hf_to_gguf.py").is_file():
-        return target
-    sdist = _download_sdist(cache_dir, version)
-    _extract_converter(sdist, target)
-    return target
 
 
 def convert_to_gguf(merged_dir: Path, out_path: Path, llama_cpp_dir: Path, outtype: str) -> None:
@@ -97,7 +76,7 @@ def export_gguf(
     outtype: str = "f16",
 ) -> dict[str, Path]:
     """Write `model.<TYPE>.gguf` per type and an Ollama `Modelfile` into `out_dir`."""
-    llama_cpp_dir = fetch_converter(cache_dir)
+    llama_cpp_dir = find_converter(cache_dir)  # before any work: a missing one stops early
     out_dir.mkdir(parents=True, exist_ok=True)
     outputs: dict[str, Path] = {}
     # The unquantized GGUF is only an intermediate (15 GB for a 7B): keep it out of the outputs.
@@ -164,33 +143,3 @@ def tokenizer_facts(merged_dir: Path) -> dict[str, Any]:
     if template_file.is_file():  # transformers 5 saves the template beside the config
         facts["chat_template"] = template_file.read_text()
     return facts
-
-
-def _download_sdist(cache_dir: Path, version: str) -> Path:
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    name = f"llama_cpp_python-{version}.tar.gz"
-    if not (cache_dir / name).is_file():
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
-        command += [f"{DISTRIBUTION}=={version}", "-d", str(cache_dir)]
-        log.info("fetching the llama.cpp converter: %s", " ".join(command))
-        subprocess.run(command, check=True, capture_output=True, text=True)
-    return cache_dir / name
-
-
-def _extract_converter(sdist: Path, target: Path) -> None:
-    with tarfile.open(sdist) as archive:
-        prefix = f"{archive.getmembers()[0].name.split('/')[0]}/vendor/llama.cpp/"
-        wanted = [
-            member
-            for member in archive.getmembers()
-            if member.isfile()
-            and member.name.startswith(prefix)
-            and member.name[len(prefix) :].startswith(CONVERTER_PARTS)
-        ]
-        if not wanted:
-            raise RuntimeError(f"{sdist}: no vendor/llama.cpp/convert_hf_to_gguf.py inside")
-        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".extract-"))
-        for member in wanted:
-            member.name = member.name[len(prefix) :]
-            archive.extract(member, staging, filter="data")
-    staging.rename(target)  # atomic: a half-extracted folder is never mistaken for a cache hit

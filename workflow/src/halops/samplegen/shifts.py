@@ -81,14 +81,25 @@ def run_shift(tr: Transcript, index: int, cycle: list[Task]) -> ShiftInfo:
     return info
 
 
+# Host-name typos of messy shifts and the host the operator meant.
+TYPOS = {"pve1": "pve01", "nas1": "nas01", "pve-01": "pve01", "mon1": "mon01"}
+UPTIME = " 09:41:07 up 23 days,  4:12,  0 users,  load average: 0.21, 0.18, 0.11"
+
+
 def wrong_host_first(tr: Transcript, d: Draw) -> None:
-    """A typo in the host name: the command fails and the user corrects the request."""
-    host = d.choice(["pve4", "nas1", "pve-01", "mon1"])
+    """A typo in the host name: the command fails and the user corrects the request (the
+    correction is what makes the shift messy: the operator had to steer)."""
+    host = d.choice(list(TYPOS))
     tr.prompt(f"check uptime on {host}")
     err = f"ssh: Could not resolve hostname {host}: Name or service not known"
     m = tr.message()
     tr.bash(m, f"ssh {host} 'uptime'", f"uptime on {host}", "", exit_code=255, stderr=err)
     answer(tr, f"There is no host called {host} in the lab; did you mean another name?")
+    meant = TYPOS[host]
+    tr.prompt(f"no, I meant {meant}")
+    m = tr.message()
+    tr.bash(m, f"ssh {meant} 'uptime'", f"uptime on {meant}", UPTIME)
+    answer(tr, f"{meant} has been up for 23 days; load is low (0.21).")
 
 
 def give_up(tr: Transcript, rng: random.Random) -> None:
