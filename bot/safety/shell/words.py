@@ -378,7 +378,7 @@ def _tilde_positions(chars: Sequence[_Char]) -> tuple[int, ...]:
     positions: list[int] = []
     text = "".join(c.char for c in chars)
     offsets = list(itertools.accumulate((len(c.char) for c in chars), initial=0))
-    if chars and chars[0].char == "~" and not chars[0].quoted:
+    if chars and chars[0].char == "~" and not chars[0].quoted and _plain_prefix(chars, 0, "/"):
         positions.append(0)
     eq = next((i for i, c in enumerate(chars) if c.char == "=" and not c.quoted), None)
     name_ok = (
@@ -392,9 +392,25 @@ def _tilde_positions(chars: Sequence[_Char]) -> tuple[int, ...]:
             after_separator = (
                 before.char in "=:" and not before.quoted and (i - 1 == eq or before.char == ":")
             )
-            if chars[i].char == "~" and not chars[i].quoted and after_separator:
+            if (
+                chars[i].char == "~"
+                and not chars[i].quoted
+                and after_separator
+                and _plain_prefix(chars, i, "/:")
+            ):
                 positions.append(offsets[i])
     return tuple(positions)
+
+
+def _plain_prefix(chars: Sequence[_Char], start: int, stops: str) -> bool:
+    """bash expands a tilde-prefix (up to the first unquoted stop character) only when no part
+    of it is quoted: `~''` and `~"root"` stay as they are."""
+    for char in chars[start + 1 :]:
+        if char.char in stops and not char.quoted:
+            return True
+        if char.quoted:
+            return False
+    return True
 
 
 def _ifs_pieces(value: str, ifs: str) -> Iterator[tuple[str, str]]:

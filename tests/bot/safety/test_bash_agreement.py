@@ -107,3 +107,15 @@ def test_known_quoting_cases(words: str, argv: list[str]) -> None:
     assert _bash_argv(words) == argv
     [command] = parse_command(f"printf '%s\\0' {words}")
     assert list(command.argv[2:]) == argv
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["~", "~/x", "~''", "~''/x", '~""/x', "~'/'x", '~"root"', "a=~:~/b", "a=~'':~", "x~"],
+)
+def test_tilde_prefixes_expand_as_in_bash(words: str) -> None:
+    """A tilde-prefix with any quoted part (even an empty '') is not expanded (hypothesis
+    found `~''`)."""
+    [command] = parse_command(f"printf '%s\\0' {words}")
+    got = [_home(f.text, f.tildes) for f in command.fields[2:]]
+    assert got == _bash_argv(words)
