@@ -29,7 +29,11 @@ import yaml
 from bot.agent.config import load_agent_config
 from halops.eval.heldout import heldout_turns, run_heldout
 from halops.eval.main import model_option
-from halops.eval.runner import EvalSettings, ModelSpec, model_factory, served_model
+from bot.agent.grammar import hosts_by_transport
+from bot.safety.inventory import Inventory
+from halops.contract.toolcall import TOOL_CALL_CLOSE
+from halops.contract.tools import AGENT_TOOL_SPECS
+from halops.eval.runner import EvalSettings, ModelSpec, ServedModel, served_model
 
 REPO = Path(__file__).resolve().parents[3]
 TARGET_ACCURACY, TARGET_RATIO = 0.5, 2.0
@@ -65,6 +69,9 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=120, help="turns per model (0: all)")
     parser.add_argument("--model", action="append", metavar="NAME=GGUF")
     parser.add_argument("--out", type=Path, help="also write the per-turn rows here (JSONL)")
+    parser.add_argument(
+        "--no-grammar", action="store_true", help="without the tool-call grammar (default: on)"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
@@ -77,14 +84,22 @@ def main() -> None:
     turns = evenly(heldout_turns(args.test), args.turns or None)
     sessions, held = session_of_examples(args.test), held_out_sessions(args.holdout)
     agent_cfg = load_agent_config(REPO / config["agent_config"])
+    hosts = hosts_by_transport(Inventory.from_yaml(agent_cfg.inventory))
     print(f"{len(turns)} held-out turns from {args.test} ({len(held)} held-out sessions)")
     accuracy: dict[str, float] = {}
     rows = []
     for spec in models:
         start = time.monotonic()
         with served_model(spec, REPO / config["serve_config"], REPO) as server:
-            client = model_factory(agent_cfg, server.base_url, settings)(0)
-            model_rows = run_heldout(client, turns, {"model": spec.name, "retrieval": False})
+            served = ServedModel(spec, spec.path(REPO), server.base_url, agent_cfg, settings, hosts)
+            # As the eval asks: read (and generate) only up to the first call.
+            ask = served.factory(
+                AGENT_TOOL_SPECS,
+                not args.no_grammar,
+                settings.heldout_max_tokens,
+                until=TOOL_CALL_CLOSE,
+            )
+            model_rows = run_heldout(ask(0), turns, {"model": spec.name, "retrieval": False})
         rows += model_rows
         kinds: Counter[tuple[str, bool]] = Counter()
         for row, turn in zip(model_rows, turns, strict=True):
