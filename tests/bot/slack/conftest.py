@@ -282,3 +282,12 @@ def log_watch() -> Iterator[LogWatch]:
     yield watch
     root.removeHandler(watch)
     root.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def no_bot_outlives_its_test() -> Iterator[None]:
+    """A bot process a failing test started is killed when the test ends."""
+    yield
+    from tests.bot.slack.process import kill_leftovers
+
+    kill_leftovers()

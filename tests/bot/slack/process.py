@@ -71,6 +71,19 @@ def lab_config(
     return config / "bot.yaml"
 
 
+# Every bot a test started: a test that fails half-way must not leave its bot running.
+STARTED: list[subprocess.Popen[bytes]] = []
+
+
+def kill_leftovers() -> None:
+    """SIGKILL every started bot that is still running (called after each test)."""
+    while STARTED:
+        process = STARTED.pop()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 class BotProcess:
     """One `python -m bot.app` child; `root` holds its config, database and log."""
 
@@ -106,6 +119,7 @@ class BotProcess:
         self.process = subprocess.Popen(
             command, cwd=REPO, env=self.env, stdout=self.log_file, stderr=subprocess.STDOUT
         )
+        STARTED.append(self.process)
 
     @property
     def url(self) -> str:
