@@ -263,7 +263,8 @@ def test_training_smoke_profile_on_slurm(runs: Runs) -> None:
 
 
 def test_new_session_on_cluster_plans_its_shard_only(runs: Runs, sessions: Path) -> None:
-    """Sharding must not cost incrementality: one new session is one extract of its shard."""
+    """Sharding must not cost incrementality: one new session is one extract, one qualify and
+    one curate job, all of its shard."""
     workdir = runs.cluster
     unused = sample_refs()[1]  # the stride picks indices 0, 4, 8, ...
     shard = shard_label(shard_of(session_key(unused.project, unused.session), N_SHARDS), N_SHARDS)
@@ -275,4 +276,5 @@ def test_new_session_on_cluster_plans_its_shard_only(runs: Runs, sessions: Path)
             path.unlink()
     assert re.search(r"^extract\s+1$", output, re.M), output[-3000:]
     assert re.search(r"^qualify\s+1$", output, re.M), output[-3000:]
-    assert re.findall(r"^\s*wildcards: shard=(\d+)$", output, re.M) == [shard, shard]
+    assert re.search(r"^curate\s+1$", output, re.M), output[-3000:]
+    assert re.findall(r"^\s*wildcards: shard=(\d+)$", output, re.M) == [shard, shard, shard]

@@ -336,10 +336,17 @@ def test_the_grammar_constrained_server_returns_a_parseable_call() -> None:
     and at worst left open by the token budget (the 135M base model can ramble inside a URL);
     with the agent's grammar the same holds for any call it makes."""
     from bot.agent.model import ModelReply
-    from bot.serve import LlamaServer, free_port, load_serve_config, openai_client
+    from bot.serve import (
+        LlamaServer,
+        embedded_base_gguf,
+        free_port,
+        load_serve_config,
+        openai_client,
+    )
 
     shipped = load_serve_config(REPO / "config" / "serve.yaml")
-    serve = dataclasses.replace(shipped, port=free_port())
+    # The embedded model always: never a GGUF an earlier pipeline run left in results/.
+    serve = dataclasses.replace(shipped, port=free_port(), model_path=embedded_base_gguf())
     system = "You are HAL, an operations assistant.\n\n" + json.dumps(
         [s.to_openai() for s in AGENT_TOOL_SPECS]
     )

@@ -22,7 +22,7 @@ from bot.agent.wiring import build_deps, chat_model
 from bot.app import build_app, build_bot_deps, http_server, slack_client
 from bot.devtools.slack_standin import SlackAPIStandIn
 from bot.safety.audit import AuditLog
-from bot.serve import DEFAULT_CONFIG, LlamaServer, load_serve_config
+from bot.serve import DEFAULT_CONFIG, LlamaServer, embedded_base_gguf, load_serve_config
 from bot.slack.blocks import build_answer_messages, fallback_text
 from bot.tools.ssh import SSH_SPEC
 from halops.contract.toolcall import format_tool_call, parse_tool_calls
@@ -66,7 +66,10 @@ def test_reboot_approved_in_slack_runs_once_and_the_real_model_answers(
         generation={**cfg.generation, "max_tokens": 48},  # a short answer keeps the test short
         caps={**cfg.caps, "max_iterations": 3},
     )
-    serve = dataclasses.replace(load_serve_config(DEFAULT_CONFIG), port=free_port())
+    # The embedded model always: never a GGUF an earlier pipeline run left in results/.
+    serve = dataclasses.replace(
+        load_serve_config(DEFAULT_CONFIG), port=free_port(), model_path=embedded_base_gguf()
+    )
     with (
         LlamaServer(serve) as server,
         SlackAPIStandIn() as slack,
