@@ -95,13 +95,18 @@ def test_reboot_approved_in_slack_runs_once_and_the_real_model_answers(
             assert bot.click(1, ONCALL) == 200
             answer = bot.answer(thread, timeout=240)
             assert deps.approvals.store.get(1).state == "executed"
-            [entry] = [e for e in audit.recent(5) if e.command == "reboot"]
+            # Newest first: the approved one is the oldest (the real model may propose again,
+            # and that second request expires unapproved).
+            entry = [e for e in audit.recent(10) if e.command == "reboot"][-1]
             kinds = [(e.kind, e.actor) for e in audit.events(entry.id)]
             deps.close()
 
     assert ssh.calls == [{"host": "pve01", "command": "reboot"}]
     assert model.real_replies, "the real model was never asked"
-    final = parse_tool_calls(model.real_replies[-1].text).content
-    expected = build_answer_messages(final, [], bot_cfg.formatting)[0]
-    assert answer["text"] == fallback_text(expected)
+    last = parse_tool_calls(model.real_replies[-1].text)
+    if last.calls or last.errors:  # the 135M base model kept calling tools up to the cap
+        assert answer["text"] == "Stopped after 3 steps without a final answer."
+    else:  # it answered: the thread shows exactly its answer
+        expected = build_answer_messages(last.content, [], bot_cfg.formatting)[0]
+        assert answer["text"] == fallback_text(expected)
     assert kinds == [("proposed", ASKER), ("approved", ONCALL), ("executed", None)]
