@@ -46,7 +46,8 @@ AREAS: list[tuple[str, tuple[str, ...], str]] = [
     ("Slack bot", ("tests/bot/slack/", "tests/bot/test_serve", "tests/bot/test_deploy"),
      "the Slack Web API stand-in (signed requests, Block Kit), llama.cpp"),
     ("workflow/CI", ("tests/workflow/", "tests/test_", "tests/halops/test_cli",
-                     "tests/halops/test_plots_data"),
+                     "tests/halops/test_plots_data", "tests/halops/contract/test_configfile",
+                     "tests/halops/test_"),
      "Snakemake (dry runs and real runs), a single-node SLURM cluster, ruff/snakefmt/lint"),
 ]  # fmt: skip
 BEGIN, END = "<!-- test-inventory:begin -->", "<!-- test-inventory:end -->"
