@@ -65,6 +65,8 @@ def test_reboot_approved_in_slack_runs_once_and_the_real_model_answers(
         audit_db=tmp_path / "audit.sqlite",
         generation={**cfg.generation, "max_tokens": 48},  # a short answer keeps the test short
         caps={**cfg.caps, "max_iterations": 3},
+        # Never the recordings an earlier pipeline run left in results/lab/.
+        simulated_lab={"recordings": []},
     )
     # The embedded model always: never a GGUF an earlier pipeline run left in results/.
     serve = dataclasses.replace(
