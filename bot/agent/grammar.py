@@ -100,9 +100,30 @@ def tool_call_grammar(
     if not schemas:
         raise ValueError("no tool can be offered: every tool needs a host and none is listed")
     union = schemas[0] if len(schemas) == 1 else {"oneOf": schemas}
-    converted = json_schema_to_gbnf(json.dumps(union))
+    converted = _strict_json_strings(json_schema_to_gbnf(json.dumps(union)))
     root = _ROOT_CALLS if require_call else _ROOT_ANSWER_OR_CALLS
     return root + _FRAME + _rename_root(converted)
+
+
+# The converter llama-cpp-python ships lets a JSON string hold raw control characters (a
+# newline, say), which JSON forbids and `json.loads` rejects: the base model wrote a raw
+# newline into a command and the "call" ran on through "\n</tool_call>" inside its string.
+# llama.cpp's current converter excludes them; this applies its rule to the shipped one.
+_LOOSE_CHAR = 'char ::= [^"\\\\] |'
+_STRICT_CHAR = 'char ::= [^"\\\\\\x7F\\x00-\\x1F] |'
+
+
+def _strict_json_strings(converted: str) -> str:
+    """The converter's grammar with JSON's own string characters (no raw control
+    characters); fails loudly if the converter's string rule is not the one this expects."""
+    lines = converted.splitlines()
+    chars = [i for i, line in enumerate(lines) if line.startswith("char ::= ")]
+    if not chars:
+        return converted  # no string in any schema: nothing to tighten
+    if len(chars) != 1 or not lines[chars[0]].startswith(_LOOSE_CHAR):
+        raise ValueError(f"unexpected JSON string rule from the converter: {lines[chars[0]]!r}")
+    lines[chars[0]] = _STRICT_CHAR + lines[chars[0]][len(_LOOSE_CHAR) :]
+    return "\n".join(lines) + "\n"
 
 
 def _rename_root(converted: str) -> str:

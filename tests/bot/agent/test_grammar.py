@@ -14,7 +14,7 @@ import jsonschema
 import numpy as np
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bot.agent.config import load_agent_config
@@ -143,6 +143,11 @@ MALFORMED = {
     "prose after the call": VALID + "\nDone.",
     "a tag inside prose": "I will call <tool_call> now.",
     "two calls in one block": VALID.replace("}}\n", "}}, {}\n"),
+    # JSON forbids raw control characters in strings (json.loads rejects them); the base model
+    # wrote one and its string ran on through the closing tag.
+    "raw newline in a string": VALID.replace('tank"', 'tank\n"'),
+    "raw tab in a string": VALID.replace('tank"', 'ta\tnk"'),
+    "close tag inside an unterminated string": VALID.replace('tank"}}', 'tank}}'),
     "empty reply": "",
 }
 
@@ -230,6 +235,30 @@ def test_whatever_the_grammar_accepts_parses_into_valid_calls(
     text = (prose + "\n" if prose else "") + format_tool_call(name, {"host": host, **extra})
     if acceptor.accepts(text):
         assert_readable(text)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(command=st.text(max_size=12))
+def test_a_hand_written_string_the_grammar_accepts_is_valid_json(
+    acceptor: GrammarAcceptor, command: str
+) -> None:
+    """Models write JSON character by character, not through json.dumps: whatever raw
+    characters (control characters, quotes, backslashes) the grammar lets into a string, the
+    call still parses."""
+    text = f'<tool_call>\n{{"name": "shell", "arguments": {{"command": "{command}"}}}}\n</tool_call>'
+    # A character the vocabulary cannot spell (SmolLM2 has no token for some control
+    # characters) is lost in tokenizing: the model can never write it.
+    assume(spelled(acceptor, text) == text)
+    if acceptor.accepts(text):
+        assert_readable(text)
+
+
+def spelled(acceptor: GrammarAcceptor, text: str) -> str:
+    llm = acceptor._llm
+    tokens = llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+    return llm.detokenize(tokens).decode("utf-8", errors="replace")
 
 
 def grammar_walk(acceptor: GrammarAcceptor, rng: random.Random, max_tokens: int) -> str:
