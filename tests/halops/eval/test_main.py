@@ -47,7 +47,7 @@ def test_section_paths_are_relative_to_the_project_root(tmp_path) -> None:
 def test_the_shipped_eval_runs_every_case_in_the_four_configurations() -> None:
     section = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["eval"]
     settings = EvalSettings.from_config(section)
-    assert settings.max_cases is None and settings.heldout_max_turns == 200
+    assert settings.max_cases is None and settings.heldout_max_turns == 150
     assert [c.label for c in settings.configurations] == [
         "base",
         "finetuned",

@@ -482,12 +482,14 @@ def run_heldout_turns(
     heldout: Sequence[HeldoutTurn],
     context: EvalContext,
 ) -> list[dict[str, Any]]:
-    # Only the first call is scored: reading (and generating) stops after it.
+    # Only the first call is scored: reading (and generating) stops after it. A call closes
+    # on its own line; "</tool_call>" alone may sit inside a JSON string the model is still
+    # writing, and stopping there would cut a readable call into an unreadable one.
     ask = served.factory(
         AGENT_TOOL_SPECS,
         configuration.grammar,
         context.settings.heldout_max_tokens,
-        until=TOOL_CALL_CLOSE,
+        until="\n" + TOOL_CALL_CLOSE,
     )
     return run_heldout(ask(0), heldout, configuration.labels(), context.progress)
 
