@@ -89,3 +89,26 @@ def test_typed_views() -> None:
         DPOTrainConfig.from_dict({"betta": 0.1})
     with pytest.raises(ValueError, match="max_train_share"):
         SyntheticConfig.from_dict({"max_train_share": 1.0})
+
+
+@pytest.mark.parametrize("dtype", ["auto", "float32", "bfloat16"])
+def test_dpo_and_sft_share_the_training_arguments(tmp_path, dtype: str) -> None:
+    """DPO runs the same CPU/GPU code path as SFT: for equal settings the two trainers get
+    the same schedule, batch, precision (bf16 autocast on a CPU that has it) and checkpoints;
+    only the objective's own arguments differ."""
+    from halops.model.dpo import dpo_config
+    from halops.model.train import TrainConfig, sft_config
+
+    common = dict(
+        learning_rate=3e-5, lr_scheduler_type="linear", warmup_ratio=0.1, num_train_epochs=2.0,
+        max_steps=7, max_length=256, per_device_train_batch_size=2,
+        gradient_accumulation_steps=3, gradient_checkpointing=False, optim="adamw_torch",
+        dtype=dtype, logging_steps=2, eval_steps=5, save_steps=5, save_total_limit=1, seed=9,
+    )  # fmt: skip
+    sft = sft_config(TrainConfig(**common), tmp_path).to_dict()
+    dpo = dpo_config(DPOTrainConfig(**common, beta=0.3), tmp_path, has_eval=True).to_dict()
+    own = {"loss_type", "max_length", "include_num_input_tokens_seen"}  # the objectives' own
+    shared = set(sft) & set(dpo) - own
+    different = {k: (sft[k], dpo[k]) for k in shared if sft[k] != dpo[k]}
+    assert different == {}
+    assert dpo["beta"] == 0.3 and (sft["bf16"], sft["use_cpu"]) == (dpo["bf16"], dpo["use_cpu"])

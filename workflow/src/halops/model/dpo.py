@@ -32,8 +32,8 @@ from halops.model.train import (
     TrainConfig,
     load_base_model,
     prepare_checkpoint_dir,
-    resolve_dtype,
     train_or_restore,
+    trainer_arguments,
 )
 
 log = logging.getLogger(__name__)
@@ -203,35 +203,11 @@ def build_dpo_trainer(
 def dpo_config(cfg: DPOTrainConfig, output_dir: Path, has_eval: bool) -> Any:
     from trl import DPOConfig
 
-    dtype = resolve_dtype(cfg.dtype)
     return DPOConfig(
-        output_dir=str(output_dir),
+        **trainer_arguments(cfg, output_dir, has_eval),
         beta=cfg.beta,
         loss_type=[cfg.loss_type],
         max_length=cfg.max_length,
-        learning_rate=cfg.learning_rate,
-        lr_scheduler_type=cfg.lr_scheduler_type,
-        warmup_steps=cfg.warmup_ratio,  # transformers 5: a float < 1 is a ratio of total steps
-        num_train_epochs=cfg.num_train_epochs,
-        max_steps=cfg.max_steps,
-        per_device_train_batch_size=cfg.per_device_train_batch_size,
-        per_device_eval_batch_size=cfg.per_device_train_batch_size,
-        gradient_accumulation_steps=cfg.gradient_accumulation_steps,
-        activation_checkpointing=cfg.gradient_checkpointing,  # transformers 5 name
-        optim=cfg.optim,
-        bf16=str(dtype) == "torch.bfloat16",
-        fp16=str(dtype) == "torch.float16",
-        logging_steps=cfg.logging_steps,
-        logging_first_step=True,
-        eval_strategy="steps" if has_eval else "no",
-        eval_steps=cfg.eval_steps,
-        save_strategy="steps",
-        save_steps=cfg.save_steps,
-        save_total_limit=cfg.save_total_limit,
-        seed=cfg.seed,
-        report_to="none",
-        dataloader_pin_memory=False,
-        disable_tqdm=True,  # progress bars garble rule logs; metrics are logged per step
     )
 
 

@@ -276,16 +276,26 @@ def lora_config(cfg: TrainConfig, n_layers: int | None = None) -> Any:
 def sft_config(cfg: TrainConfig, output_dir: Path) -> Any:
     from trl import SFTConfig
 
-    dtype = resolve_dtype(cfg.dtype)
-    cpu_autocast = cpu_autocast_bf16(cfg.dtype)
     return SFTConfig(
-        output_dir=str(output_dir),
+        **trainer_arguments(cfg, output_dir, has_eval=True),
         max_length=cfg.max_length,
         packing=cfg.packing,
+        weight_decay=cfg.weight_decay,
+        include_num_input_tokens_seen="non_padding",
+    )
+
+
+def trainer_arguments(cfg: Any, output_dir: Path, has_eval: bool) -> dict[str, Any]:
+    """The `TrainingArguments` that SFT and DPO share: schedule, batch, precision (bf16
+    autocast on a CPU that has it), logging, evaluation and checkpoints. `cfg` is a
+    `TrainConfig` or a `DPOTrainConfig`, which name these fields alike."""
+    dtype = resolve_dtype(cfg.dtype)
+    cpu_autocast = cpu_autocast_bf16(cfg.dtype)
+    return dict(
+        output_dir=str(output_dir),
         learning_rate=cfg.learning_rate,
         lr_scheduler_type=cfg.lr_scheduler_type,
         warmup_steps=cfg.warmup_ratio,  # transformers 5: a float < 1 is a ratio of total steps
-        weight_decay=cfg.weight_decay,
         num_train_epochs=cfg.num_train_epochs,
         max_steps=cfg.max_steps,
         per_device_train_batch_size=cfg.per_device_train_batch_size,
@@ -298,16 +308,15 @@ def sft_config(cfg: TrainConfig, output_dir: Path) -> Any:
         fp16=str(dtype) == "torch.float16",
         logging_steps=cfg.logging_steps,
         logging_first_step=True,
-        eval_strategy="steps",
+        eval_strategy="steps" if has_eval else "no",
         eval_steps=cfg.eval_steps,
         save_strategy="steps",
         save_steps=cfg.save_steps,
         save_total_limit=cfg.save_total_limit,
         seed=cfg.seed,
         report_to="none",  # TensorBoard is attached explicitly, to a folder we choose
-        include_num_input_tokens_seen="non_padding",
         dataloader_pin_memory=False,
-        disable_tqdm=True,  # progress bars garble rule logs; the loss is logged per step
+        disable_tqdm=True,  # progress bars garble rule logs; metrics are logged per step
     )
 
 
