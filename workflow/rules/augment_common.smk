@@ -50,6 +50,11 @@ def eval_section():
             *section["models"],
             {"name": "sft", "gguf": sft_only_gguf()},
         ]
+        # As the agent runs it (grammar on, no retrieval), beside `finetuned` run the same way.
+        section["configurations"] = [
+            *section["configurations"],
+            {"model": "sft", "retrieval": False, "grammar": True, "heldout": True},
+        ]
     return section
 
 

@@ -4,9 +4,10 @@
    sessions) goes through the data stages in process (extract, qualify, curate, validate) and
    the pairs stage; prints pairs per kind, pairs per 1,000 sessions, the miner's throughput
    (sessions/s, next to the extract pass over the same sessions as a baseline) and peak RSS.
-2. SFT vs SFT + DPO (`--eval`): the eval cases on the two GGUFs an augmentation run of the
-   pipeline builds, through the eval's own code; prints pass/partial/fail and the mean score per
-   model, and the difference. Build them first (minutes on a CPU):
+2. SFT vs SFT + DPO (`--eval`): the eval cases and held-out turns on the two GGUFs an
+   augmentation run of the pipeline builds, through the eval's own code; prints the eval's
+   one-screen summary (pass/partial/fail, next-call accuracy, unsafe proposals per model).
+   Build them first (minutes on a CPU):
 
        .venv/bin/snakemake --cores all --configfile config/augment-on.yaml
 
@@ -14,7 +15,8 @@ Usage:
 
     .venv/bin/python workflow/scripts/bench/bench_augment.py [--sessions 1000] [--seed 0]
     .venv/bin/python workflow/scripts/bench/bench_augment.py --sessions-dir ~/.claude/projects
-    .venv/bin/python workflow/scripts/bench/bench_augment.py --skip-pairs --eval [--max-cases 8]
+    .venv/bin/python workflow/scripts/bench/bench_augment.py --skip-pairs --eval \
+        [--max-cases 8] [--heldout-turns 150]
 """
 
 from __future__ import annotations
@@ -189,8 +191,10 @@ def pairs_benchmark(n_sessions: int, seed: int, corpus: Path | None) -> None:
     print(f"peak RSS: {peak_rss_mb():.0f} MB")
 
 
-def eval_benchmark(sft: Path, dpo: Path, max_cases: int, retrieval: str) -> None:
-    from halops.eval.main import EvalOutputs, evaluate
+def eval_benchmark(sft: Path, dpo: Path, max_cases: int | None, heldout_turns: int) -> None:
+    """Both models as the agent runs them (grammar on, no retrieval), through the eval's own
+    code, on the configured cases and held-out turns."""
+    from halops.eval.main import EvalInputs, EvalOutputs, evaluate
 
     for path in (sft, dpo):
         if not path.is_file():
@@ -200,32 +204,20 @@ def eval_benchmark(sft: Path, dpo: Path, max_cases: int, retrieval: str) -> None
             )
     section = dict(CONFIG["eval"])
     section["models"] = [{"name": "sft", "gguf": str(sft)}, {"name": "sft-dpo", "gguf": str(dpo)}]
+    section["configurations"] = [
+        {"model": name, "retrieval": False, "grammar": True, "heldout": True}
+        for name in ("sft", "sft-dpo")
+    ]
     section["max_cases"] = max_cases
-    section["retrieval"] = {"off": [False], "on": [True], "both": [False, True]}[retrieval]
-    import pandas as pd
-
+    section["heldout_max_turns"] = heldout_turns
     with tempfile.TemporaryDirectory(prefix="bench-augment-eval-") as tmp:
-        outputs = EvalOutputs.under(Path(tmp))
         start = time.perf_counter()
-        evaluate(
-            section,
-            REPO / section["cases"],
-            REPO / section["heldout"],
-            REPO / section["agent_config"],
-            REPO / section["serve_config"],
-            outputs,
+        summary = evaluate(
+            section, EvalInputs.from_section(section, REPO), EvalOutputs.under(Path(tmp)), REPO
         )
         seconds = time.perf_counter() - start
-        scores = pd.read_parquet(outputs.scores)
-    cases = scores[scores["suite"] != "heldout"] if "suite" in scores else scores
-    means = {}
-    print(f"eval: {max_cases} cases, retrieval {retrieval}, {seconds:.0f} s")
-    for model, group in cases.groupby("model", sort=False):
-        counts = group["outcome"].value_counts().to_dict()
-        means[model] = float(group["score"].mean())
-        print(f"  {model:8} mean score {means[model]:.3f}  {counts}")
-    if {"sft", "sft-dpo"} <= means.keys():
-        print(f"SFT + DPO - SFT: {means['sft-dpo'] - means['sft']:+.3f} mean score")
+    print(summary)
+    print(f"eval of SFT and SFT + DPO: {seconds:.0f} s")
 
 
 def main(argv: list[str]) -> int:
@@ -241,14 +233,14 @@ def main(argv: list[str]) -> int:
         "--sft-gguf", type=Path, default=REPO / "results/augmented/sft/model.Q4_K_M.gguf"
     )
     parser.add_argument("--dpo-gguf", type=Path, default=REPO / "results/model/model.Q4_K_M.gguf")
-    parser.add_argument("--max-cases", type=int, default=8)
-    parser.add_argument("--retrieval", choices=["off", "on", "both"], default="off")
+    parser.add_argument("--max-cases", type=int, help="cases to run (default: all)")
+    parser.add_argument("--heldout-turns", type=int, default=150, help="held-out turns")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     if not args.skip_pairs:
         pairs_benchmark(args.sessions, args.seed, args.sessions_dir)
     if args.eval:
-        eval_benchmark(args.sft_gguf, args.dpo_gguf, args.max_cases, args.retrieval)
+        eval_benchmark(args.sft_gguf, args.dpo_gguf, args.max_cases, args.heldout_turns)
     return 0
 
 
