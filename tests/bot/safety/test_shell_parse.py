@@ -213,6 +213,7 @@ def test_literal_flag(command: str, literal: bool) -> None:
         ("$0 -c 'rm -rf /'", ("bash", "-c", "rm -rf /")),
         ("for h in pve01 pve02; do ssh $h uptime; done", ("ssh", "pve02", "uptime")),
         ("x=a; x+=b; echo $x", ("echo", "ab")),
+        ("export x=a; export x+=b; echo $x", ("echo", "ab")),
         ("echo {a,b}{1..2} {01..3..2}", ("echo", "a1", "a2", "b1", "b2", "01", "03")),
         ("echo '{a,b}' \\{c,d}", ("echo", "{a,b}", "{c,d}")),
     ],
