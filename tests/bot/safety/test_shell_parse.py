@@ -7,6 +7,7 @@ import pytest
 
 from bot.safety.budget import MAX_SIMPLE_COMMANDS, Budget, BudgetExceeded
 from bot.safety.shell import ParseError, Redirect, parse_command
+from bot.safety.shell.walker import MAX_CWD_CANDIDATES
 
 
 def _argvs(command: str, *, variants: bool = False) -> list[tuple[str, ...]]:
@@ -339,6 +340,20 @@ def test_cd_gives_later_commands_their_working_directories() -> None:
         ("/var/log", None),  # after `&&` it succeeded (from either directory)
         (None, "/var/log", "/var"),  # `cd $x;`: anywhere, or still where it was
     ]
+
+
+def test_cd_candidates_are_kept_up_to_the_limit_then_unknown() -> None:
+    """Each `cd X;` adds X to where the shell may be (every one, up to the limit); past the
+    limit the walk stops listing them: it may be anywhere (None)."""
+    directories = [f"/d{i}" for i in range(MAX_CWD_CANDIDATES)]
+    for count in range(1, MAX_CWD_CANDIDATES + 1):
+        script = "".join(f"cd {d}; " for d in directories[:count]) + "ls"
+        [ls] = [c for c in parse_command(script) if c.name == "ls"]
+        candidates = (*reversed(directories[:count]), None)  # None: where it started
+        if len(candidates) <= MAX_CWD_CANDIDATES:
+            assert ls.cwd == candidates, script
+        else:
+            assert None in ls.cwd and len(ls.cwd) <= MAX_CWD_CANDIDATES, script
 
 
 def test_ansi_c_control_escapes_decode_as_bash_does() -> None:
