@@ -101,6 +101,8 @@ def _home(text: str, tildes: tuple[int, ...]) -> str:
         ("{01..10..3}", ["01", "04", "07", "10"]),
         ("a{b,{c,d}}e", ["abe", "ace", "ade"]),
         ("'{a,b}'{c,d}", ["{a,b}c", "{a,b}d"]),
+        ("$/{etc,usr}", ["$/etc", "$/usr"]),  # a lone `$` first: the braces still expand
+        ("$,{a,b}", ["$,a", "$,b"]),
     ],
 )
 def test_known_quoting_cases(words: str, argv: list[str]) -> None:

@@ -372,12 +372,14 @@ def test_ansi_c_control_escapes_decode_as_bash_does() -> None:
 
 def test_brace_sequences_pad_and_split_as_bash_does() -> None:
     """Outputs of bash 5 for the same words: zero padding keeps the sign outside the width;
-    a quoted `$` before the braces does not make them a parameter's `${`; an unquoted
-    `$a{b,c}` is brace-expanded into two words before the parameter is."""
+    a quoted `$` before the braces does not make them a parameter's `${`, nor does a lone `$`
+    earlier in the word; an unquoted `$a{b,c}` is brace-expanded into two words before the
+    parameter is."""
     words = {
         "{-05..-3}": ["-05", "-04", "-03"],
         "{-3..02}": ["-3", "-2", "-1", "00", "01", "02"],
         "\\$a{b,c}": ["$ab", "$ac"],
+        "$/{etc,usr}": ["$/etc", "$/usr"],
     }
     for word, fields in words.items():
         [echo] = parse_command(f"echo {word}")
