@@ -12,7 +12,7 @@ import shutil
 import subprocess
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.safety import BudgetExceeded, ParseError, parse_command
@@ -61,6 +61,9 @@ def _bash_argv(words: str) -> list[str] | None:
     return out.split("\0")[:-1] if out else [""]
 
 
+# Found by mutation testing: bash reads `$\<newline>{a,b}` as `${a,b}` (a parameter, empty here),
+# the parser read a literal `$` and `{a,b}`.
+@example("$\\\n{a,b}")
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(_ALPHABET), min_size=1, max_size=12).map("".join))
 def test_static_words_match_bash(words: str) -> None:
@@ -101,6 +104,8 @@ def _home(text: str, tildes: tuple[int, ...]) -> str:
         ("{01..10..3}", ["01", "04", "07", "10"]),
         ("a{b,{c,d}}e", ["abe", "ace", "ade"]),
         ("'{a,b}'{c,d}", ["{a,b}c", "{a,b}d"]),
+        ("$/{etc,usr}", ["$/etc", "$/usr"]),  # a lone `$` first: the braces still expand
+        ("$,{a,b}", ["$,a", "$,b"]),
     ],
 )
 def test_known_quoting_cases(words: str, argv: list[str]) -> None:
@@ -119,3 +124,37 @@ def test_tilde_prefixes_expand_as_in_bash(words: str) -> None:
     [command] = parse_command(f"printf '%s\\0' {words}")
     got = [_home(f.text, f.tildes) for f in command.fields[2:]]
     assert got == _bash_argv(words)
+
+
+# Every form of appending to a variable, as a shell assignment and as `export`'s argument, one
+# after another and mixed; bash runs each (only `export` and `printf`, both builtins) and the
+# parser must know the same value. `declare`/`typeset` are opaque to the parser (`-n`, `-i`):
+# it never claims to know what they leave, so they have no row here.
+APPENDS = [
+    "x=a; x+=b",
+    "x=a; x+=b x+=c",
+    "x=/; x+=' e'\"t\"c",
+    "x=a; x+=",
+    "export x=a; export x+=b",
+    "export x=/; export x+=etc",
+    "x=a; export x+=b",
+    "export x=a; x+=b",
+    "export x=a; export x+=b x+=c",
+    "export y=b x=a; export x+=$y",
+]
+
+
+@pytest.mark.parametrize("assignments", APPENDS)
+def test_append_assignments_match_bash(assignments: str) -> None:
+    script = f"{assignments}; printf '%s\\0' \"$x\"\n"
+    proc = subprocess.run(
+        [BASH, "--norc", "--noprofile", "-c", script],
+        capture_output=True,
+        timeout=10,
+        check=True,
+        env={"HOME": HOME, "PATH": "/usr/bin:/bin"},
+    )
+    [bash_value] = proc.stdout.decode().split("\0")[:-1]
+    [printf] = [c for c in parse_command(script) if c.argv[:1] == ("printf",) and not c.variant]
+    assert printf.literal, printf
+    assert printf.argv[2:] == (bash_value,)

@@ -155,6 +155,7 @@ CAUGHT = [
     ("systemctl -H evil.example status", "net.host_not_in_inventory"),
     # relative paths after a `cd`, here-document substitutions
     ("cd /; rm -rf *", RM),
+    ("cd /srv; cd /opt; cd /var; rm -rf *", RM),  # as many candidates as are kept
     ("cd / && find . -delete", "fs.find_delete_system"),
     ("cd /etc; chmod -R 777 .", "fs.perm_recursive_system"),
     ("cd /tmp; rm -rf ../..", RM),

@@ -197,6 +197,10 @@ BLOCKED = [
     ("ls 'unterminated", "shell.unparseable"),
     ("ls\r# ; rm -rf /", "shell.unparseable"),  # the parser reads \r as a blank, bash does not
     ("ls #\\\nrm -rf /", "shell.unparseable"),  # the parser continued the comment, bash not
+    # bash reads `$` + line continuation + `{x}` as `${x}` (here: /etc/shadow), the parser as a
+    # literal `$` and `{x}`
+    ("cat /etc/$\\\n{x}shadow", "shell.unparseable"),
+    ('cat "/etc/sha$\\\n{x}dow"', "shell.unparseable"),
     ("echo " + "{-999999..999999}" * 20, "analysis.budget_exceeded"),
     ("", "shell.empty"),
     ("   ", "shell.empty"),

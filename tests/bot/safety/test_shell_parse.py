@@ -7,6 +7,7 @@ import pytest
 
 from bot.safety.budget import MAX_SIMPLE_COMMANDS, Budget, BudgetExceeded
 from bot.safety.shell import ParseError, Redirect, parse_command
+from bot.safety.shell.walker import MAX_CWD_CANDIDATES
 
 
 def _argvs(command: str, *, variants: bool = False) -> list[tuple[str, ...]]:
@@ -125,8 +126,15 @@ def test_peels_wrappers(command: str, argv: tuple[str, ...], wrappers: tuple[str
     assert (simple.argv, simple.wrappers) == (argv, wrappers)
 
 
+# Assignments alone wrap nothing either, however many: 300 is past CPython's cache of small
+# integers, where an index compared by identity instead of value would go wrong.
+ONLY_ASSIGNMENTS = ["sudo A=1", "sudo -u root A=1 B=2", "env A=1", "sudo " + "A=1 " * 300]
+
+
 @pytest.mark.parametrize(
-    "command", ["sudo -l", "sudo -v", "env", "command -v ls", "ionice -p 123", "chrt -p 1"]
+    "command",
+    ["sudo -l", "sudo -v", "env", "command -v ls", "ionice -p 123", "chrt -p 1", *ONLY_ASSIGNMENTS],
+    ids=lambda c: c[:40],
 )
 def test_a_wrapper_with_nothing_wrapped_is_itself_the_command(command: str) -> None:
     [simple] = parse_command(command)
@@ -213,6 +221,7 @@ def test_literal_flag(command: str, literal: bool) -> None:
         ("$0 -c 'rm -rf /'", ("bash", "-c", "rm -rf /")),
         ("for h in pve01 pve02; do ssh $h uptime; done", ("ssh", "pve02", "uptime")),
         ("x=a; x+=b; echo $x", ("echo", "ab")),
+        ("export x=a; export x+=b; echo $x", ("echo", "ab")),
         ("echo {a,b}{1..2} {01..3..2}", ("echo", "a1", "a2", "b1", "b2", "01", "03")),
         ("echo '{a,b}' \\{c,d}", ("echo", "{a,b}", "{c,d}")),
     ],
@@ -340,6 +349,20 @@ def test_cd_gives_later_commands_their_working_directories() -> None:
     ]
 
 
+def test_cd_candidates_are_kept_up_to_the_limit_then_unknown() -> None:
+    """Each `cd X;` adds X to where the shell may be (every one, up to the limit); past the
+    limit the walk stops listing them: it may be anywhere (None)."""
+    directories = [f"/d{i}" for i in range(MAX_CWD_CANDIDATES)]
+    for count in range(1, MAX_CWD_CANDIDATES + 1):
+        script = "".join(f"cd {d}; " for d in directories[:count]) + "ls"
+        [ls] = [c for c in parse_command(script) if c.name == "ls"]
+        candidates = (*reversed(directories[:count]), None)  # None: where it started
+        if len(candidates) <= MAX_CWD_CANDIDATES:
+            assert ls.cwd == candidates, script
+        else:
+            assert None in ls.cwd and len(ls.cwd) <= MAX_CWD_CANDIDATES, script
+
+
 def test_ansi_c_control_escapes_decode_as_bash_does() -> None:
     """`\\cX` is X's control character (`\\ca` and `\\cA` are both ^A, `\\c?` is DEL); `\\c\\`
     is ^\\, and bash takes a second backslash after it as part of it (`printf %q` of each)."""
@@ -356,12 +379,14 @@ def test_ansi_c_control_escapes_decode_as_bash_does() -> None:
 
 def test_brace_sequences_pad_and_split_as_bash_does() -> None:
     """Outputs of bash 5 for the same words: zero padding keeps the sign outside the width;
-    a quoted `$` before the braces does not make them a parameter's `${`; an unquoted
-    `$a{b,c}` is brace-expanded into two words before the parameter is."""
+    a quoted `$` before the braces does not make them a parameter's `${`, nor does a lone `$`
+    earlier in the word; an unquoted `$a{b,c}` is brace-expanded into two words before the
+    parameter is."""
     words = {
         "{-05..-3}": ["-05", "-04", "-03"],
         "{-3..02}": ["-3", "-2", "-1", "00", "01", "02"],
         "\\$a{b,c}": ["$ab", "$ac"],
+        "$/{etc,usr}": ["$/etc", "$/usr"],
     }
     for word, fields in words.items():
         [echo] = parse_command(f"echo {word}")

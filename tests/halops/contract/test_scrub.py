@@ -66,6 +66,31 @@ def test_clean_text_is_untouched(kind: str, text: str) -> None:
     assert scrub_text(text).text == text
 
 
+# An identifier after an id key is not a secret however random it looks, wherever the key stands
+# on its line: the key is looked for in a window just before the value, and a window computed
+# wrongly at some columns (found by mutation testing, `start - 40` -> `start & 40`) cut the key
+# off and redacted the id there. Keys that detect-secrets' own `_id` heuristic does not cover.
+ID_KEY_LINES = [
+    '"request-id" => ["{v}"]',
+    'X-Request-Id: "{v}"',
+    '"uuid": "{v}"',
+    "vm-guid='{v}'",
+    'nonce="{v}"',
+    '{{\\"session-id\\": \\"{v}\\"}}',
+]
+RANDOM_ID = "req_011CY4p6wvSLjiJyWSJ2VXzB"
+
+
+@pytest.mark.parametrize("template", ID_KEY_LINES)
+def test_an_identifier_after_an_id_key_is_untouched_at_every_column(template: str) -> None:
+    for column in range(130):
+        indent = " " * column
+        # The same value after a plain key is flagged at this column: the id key is what keeps it.
+        assert RANDOM_ID not in scrub_text(f'{indent}"label": "{RANDOM_ID}"').text
+        line = indent + template.format(v=RANDOM_ID)
+        assert scrub_text(line).text == line, f"column {column}"
+
+
 # --- exact behaviour -----------------------------------------------------------------------------
 
 PEM = (
