@@ -64,6 +64,7 @@ def _bash_argv(words: str) -> list[str] | None:
 # Found by mutation testing: bash reads `$\<newline>{a,b}` as `${a,b}` (a parameter, empty here),
 # the parser read a literal `$` and `{a,b}`.
 @example("$\\\n{a,b}")
+@example("~=~")  # found by hypothesis: bash ends a tilde-prefix at "=~" too (`~=~` → $HOME=~)
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(_ALPHABET), min_size=1, max_size=12).map("".join))
 def test_static_words_match_bash(words: str) -> None:
@@ -81,11 +82,11 @@ def test_static_words_match_bash(words: str) -> None:
 
 
 def _home(text: str, tildes: tuple[int, ...]) -> str:
-    """bash's tilde expansion where the parser marked one: `~` then `/`, `:` or the end (a
-    `~user` of no such user stays as it is)."""
+    """bash's tilde expansion where the parser marked one: `~` then `/`, `:`, `=~` (bash's
+    extra tilde suffixes outside POSIX mode) or the end (a `~user` of no such user stays)."""
     for position in sorted(tildes, reverse=True):
         following = text[position + 1 : position + 2]
-        if following in ("", "/", ":"):
+        if following in ("", "/", ":") or text[position + 1 : position + 3] == "=~":
             text = text[:position] + HOME + text[position + 1 :]
     return text
 
@@ -158,3 +159,37 @@ def test_append_assignments_match_bash(assignments: str) -> None:
     [printf] = [c for c in parse_command(script) if c.argv[:1] == ("printf",) and not c.variant]
     assert printf.literal, printf
     assert printf.argv[2:] == (bash_value,)
+
+
+# A readonly variable keeps its value whatever follows: bash refuses `export x+=…` and a second
+# `readonly x=…` and goes on, and stops the script at a plain `x=…`. Where bash goes on, the
+# parser must know bash's value; where it stops, the value it was made readonly with (the
+# script's later commands never run, so judging them by it is safe).
+READONLY = [
+    ("readonly x=/", "export x+=tmp"),
+    ("readonly x=/", "readonly x+=tmp"),
+    ("readonly x=/", "readonly x=/tmp"),
+    ("readonly x=/", "export x=/tmp"),
+    ("declare -r x=/", "export x+=tmp"),
+    ("typeset -rx x=/", "export x=/tmp"),
+    ("x=/; readonly x", "export x=/tmp"),
+    ("readonly x=/", "x=/tmp"),
+    ("declare -r x=/", "x+=tmp"),
+    ("readonly x=/", "for x in /tmp; do :; done"),
+]
+
+
+@pytest.mark.parametrize(("made_readonly", "change"), READONLY)
+def test_a_readonly_variable_keeps_its_value_as_in_bash(made_readonly: str, change: str) -> None:
+    script = f"{made_readonly}; {change}; printf '%s\\0' \"$x\"\n"
+    proc = subprocess.run(
+        [BASH, "--norc", "--noprofile", "-c", script],
+        capture_output=True,
+        timeout=10,
+        env={"HOME": HOME, "PATH": "/usr/bin:/bin"},
+    )
+    assert b"readonly variable" in proc.stderr  # bash did refuse the change
+    printed = proc.stdout.decode().split("\0")[:-1]
+    [printf] = [c for c in parse_command(script) if c.argv[:1] == ("printf",) and not c.variant]
+    assert printf.literal, printf
+    assert printf.argv[2:] == tuple(printed or ["/"])
