@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import posixpath
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -304,8 +304,14 @@ class Walker:
         self.substitutions(node.get("Args"), ctx, shell, depth)
         variant = node.get("Variant", {}).get("Value", "declare")
         fields: list[Field] = [Field(variant)]
+        readonly: bool | None = variant == "readonly"  # None: an option word we cannot read
         for arg in node.get("Args", []):
-            fields.extend(self.declaration_arg(arg, variant, ctx, shell))
+            new = self.declaration_arg(arg, variant, ctx, shell)
+            readonly = _readonly_after(readonly, variant, new)
+            name = arg.get("Name", {}).get("Value")
+            if name and readonly is not False:
+                shell.variables.make_readonly(name, certain=bool(readonly))
+            fields.extend(new)
         self.emit(fields, [], False, list(r), ctx, shell, depth)
 
     def declaration_arg(self, arg: Node, variant: str, ctx: Ctx, shell: Shell) -> list[Field]:
@@ -793,18 +799,32 @@ def _drop_delimiter(body: str, delimiter: str) -> str:
     return body
 
 
+def _readonly_after(readonly: bool | None, variant: str, fields: Sequence[Field]) -> bool | None:
+    """Whether the names after these words are made readonly: `declare -r`, `typeset -rx`,
+    `local -r` say so; an option word only known at run time may (None)."""
+    if readonly or variant not in {"declare", "typeset", "local"}:
+        return readonly
+    for f in fields:
+        if not f.literal:
+            readonly = None
+        elif f.text.startswith("-") and "=" not in f.text and "r" in f.text[1:]:
+            return True
+    return readonly
+
+
 def _merge(shell: Shell, branches: Sequence[Shell]) -> None:
     """After a branch that may or may not have run: keep only what every path agrees on."""
+    for branch in branches:
+        readonly = branch.variables.readonly | branch.variables.maybe_readonly
+        shell.variables.maybe_readonly |= readonly - shell.variables.readonly
     for branch in branches:
         for name in list(shell.variables.known):
             if branch.variables.known.get(name) != shell.variables.known.get(name):
                 shell.variables.forget([name])
         if branch.variables.positional != shell.variables.positional:
             shell.variables.positional = None
-    cwd = list(shell.cwd)
-    for branch in branches:
-        cwd.extend(c for c in branch.cwd if c not in cwd)
-    shell.cwd = tuple(cwd) if len(cwd) <= MAX_CWD_CANDIDATES else (None,)
+    # The branches' directories first: past the limit those stay (see _bounded_cwd).
+    shell.cwd = _bounded_cwd([*(c for b in branches for c in b.cwd), *shell.cwd])
 
 
 def _is_cd(commands: Sequence[SimpleCommand]) -> bool:
@@ -836,8 +856,18 @@ def _cd(command: SimpleCommand, cwd: tuple[str | None, ...]) -> tuple[str | None
     if command.name != "cd":
         return (None,)
     success = _cd_success(command, cwd)
-    merged = tuple(dict.fromkeys((*success, *cwd)))
-    return merged if len(merged) <= MAX_CWD_CANDIDATES else (None,)
+    return _bounded_cwd(dict.fromkeys((*success, *cwd)))
+
+
+def _bounded_cwd(candidates: Iterable[str | None]) -> tuple[str | None, ...]:
+    """At most MAX_CWD_CANDIDATES directories; past it the first ones (the newest `cd`
+    targets) stay, with "unknown" for the rest: dropping them all would let
+    `cd /srv; cd /opt; cd /var; cd /; rm -rf *` lose the `/` that blocks it."""
+    kept = tuple(dict.fromkeys(candidates))
+    if len(kept) <= MAX_CWD_CANDIDATES:
+        return kept
+    known = tuple(c for c in kept if c is not None)[: MAX_CWD_CANDIDATES - 1]
+    return (*known, None)
 
 
 def _guessed_readings(expanded: Sequence[Expanded]) -> Iterator[tuple[str, ...]]:

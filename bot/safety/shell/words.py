@@ -42,26 +42,45 @@ class Variables:
     seen: dict[str, set[str]] = field(default_factory=dict)  # every value assigned anywhere
     positional: tuple[str, ...] | None = ()  # `bash -c SCRIPT`: no arguments; None: unknown
     arg0: str | None = "bash"
+    # `readonly x`, `declare -r x`: bash refuses every later change (the value stays, or a
+    # plain assignment ends the script), on every path (`readonly`) or on some (`maybe`).
+    readonly: set[str] = field(default_factory=set)
+    maybe_readonly: set[str] = field(default_factory=set)
 
     def copy(self) -> Variables:
-        return Variables(dict(self.known), self.seen, self.positional, self.arg0)
+        return Variables(
+            dict(self.known), self.seen, self.positional, self.arg0,
+            set(self.readonly), set(self.maybe_readonly),
+        )  # fmt: skip
 
     def assign(self, name: str, value: str | None) -> None:
         """`name=value`; None: assigned something only known at run time."""
-        if value is None:
+        if name in self.readonly:
+            return  # bash keeps the value (or stops): `readonly x=/; x+=tmp` is still /
+        if value is None or name in self.maybe_readonly:
             self.known.pop(name, None)
             return
         self.known[name] = value
         self.seen.setdefault(name, set()).add(value)
 
+    def make_readonly(self, name: str, certain: bool = True) -> None:
+        """`certain`: on this path for sure; otherwise it may be (`declare $opts x=…`), so a
+        later assignment leaves the value unknown."""
+        if certain:
+            self.readonly.add(name)
+        elif name not in self.readonly:
+            self.maybe_readonly.add(name)
+
     def forget(self, names: Iterable[str] | None = None) -> None:
-        """Something changed these variables (None: any of them) in a way not followed here."""
+        """Something changed these variables (None: any of them) in a way not followed here;
+        nothing changes a readonly one."""
         if names is None:
-            self.known.clear()
+            self.known = {k: v for k, v in self.known.items() if k in self.readonly}
             self.positional = None
         else:
             for name in names:
-                self.known.pop(name, None)
+                if name not in self.readonly:
+                    self.known.pop(name, None)
 
     def value(self, name: str) -> str | None:
         if name.isdigit() and name != "0":

@@ -156,6 +156,16 @@ CAUGHT = [
     # relative paths after a `cd`, here-document substitutions
     ("cd /; rm -rf *", RM),
     ("cd /srv; cd /opt; cd /var; rm -rf *", RM),  # as many candidates as are kept
+    ("cd /srv; cd /opt; cd /var; cd /; rm -rf *", RM),  # past the limit the newest stay
+    ("cd /srv; cd /opt; cd /var; cd /a; cd /b; cd /; rm -rf *", RM),
+    ("cd /srv; if true; then cd /opt; cd /var; cd /a; cd /; fi; rm -rf *", RM),
+    # a readonly variable keeps its value: bash refuses the change (or stops the script)
+    ('readonly x=/; readonly x+=tmp; rm -rf "$x"', RM),
+    ('readonly x=/; export x+=tmp; rm -rf "$x"', RM),
+    ('declare -r x=/; x=/tmp; rm -rf "$x"', RM),
+    ('typeset -rx x=/; export x=/tmp; rm -rf "$x"', RM),
+    ('x=/; readonly x; x=/tmp; rm -rf "$x"', RM),
+    ('if true; then readonly x=/; fi; export x=/tmp; rm -rf "$x"', RM),  # guessed: / or /tmp
     ("cd / && find . -delete", "fs.find_delete_system"),
     ("cd /etc; chmod -R 777 .", "fs.perm_recursive_system"),
     ("cd /tmp; rm -rf ../..", RM),

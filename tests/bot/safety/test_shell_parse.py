@@ -359,8 +359,9 @@ def test_cd_candidates_are_kept_up_to_the_limit_then_unknown() -> None:
         candidates = (*reversed(directories[:count]), None)  # None: where it started
         if len(candidates) <= MAX_CWD_CANDIDATES:
             assert ls.cwd == candidates, script
-        else:
+        else:  # the newest targets stay, the rest is "unknown"
             assert None in ls.cwd and len(ls.cwd) <= MAX_CWD_CANDIDATES, script
+            assert ls.cwd[0] == directories[count - 1], script
 
 
 def test_ansi_c_control_escapes_decode_as_bash_does() -> None:
