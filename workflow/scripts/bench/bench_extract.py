@@ -13,6 +13,7 @@
    (TARGET ...) compare this run's figures with them.
 
     .venv/bin/python workflow/scripts/bench/bench_extract.py [--mb 200] [--sessions 1000]
+        [--skip-throughput] [--shards N]
 """
 
 from __future__ import annotations
@@ -97,7 +98,10 @@ def children_cpu() -> float:
 
 
 def snakemake_data_run(
-    workdir: Path, sessions: Path, target: str = "results/final/train.jsonl"
+    workdir: Path,
+    sessions: Path,
+    target: str = "results/final/train.jsonl",
+    overrides: tuple[str, ...] = (),
 ) -> tuple[float, float]:
     """Wall and CPU seconds of Snakemake and its jobs (all children, waited for)."""
     start, cpu = time.perf_counter(), children_cpu()
@@ -118,6 +122,7 @@ def snakemake_data_run(
             "--config",
             f"sessions_dir={sessions}",
             f"domain={{inventory: {REPO / 'config' / 'inventory.yaml'}}}",
+            *overrides,
         ],
         check=True,
     )
@@ -154,15 +159,18 @@ def load() -> str:
     return "load " + "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def incremental(n_sessions: int, mb: int, work: Path) -> None:
+def incremental(n_sessions: int, mb: int, work: Path, shards: int | None = None) -> None:
     sessions = work / "sessions"
+    # --shards: another extract.shards than config/config.yaml's, to weigh a full run's job
+    # start-ups against a smaller +1 rerun.
+    overrides = (f"extract={{shards: {shards}}}",) if shards else ()
     corpus(sessions, n_sessions, mb, seed=11)
     # The base model (the embedded GGUF converted once, for curate's tokenizer) is in the DAG
     # of a fresh directory but is no data stage: made first, timed on its own.
-    base_s, base_cpu = snakemake_data_run(work, sessions, "results/model/base")
+    base_s, base_cpu = snakemake_data_run(work, sessions, "results/model/base", overrides)
     print(f"base_model first (not a data stage): {base_s:.1f} s wall, {base_cpu:.1f} s cpu")
     started, before = time.time(), load()
-    full_s, full_cpu = snakemake_data_run(work, sessions)
+    full_s, full_cpu = snakemake_data_run(work, sessions, overrides=overrides)
     print(
         f"data stages, full run: {full_s:.1f} s wall, {full_cpu:.1f} s cpu on 2 cores "
         f"({before} -> {load()})"
@@ -176,7 +184,7 @@ def incremental(n_sessions: int, mb: int, work: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target)
     started, before = time.time(), load()
-    rerun_s, rerun_cpu = snakemake_data_run(work, sessions)
+    rerun_s, rerun_cpu = snakemake_data_run(work, sessions, overrides=overrides)
     print(
         f"after adding one session: rerun {rerun_s:.1f} s wall, {rerun_cpu:.1f} s cpu "
         f"({before} -> {load()})"
@@ -211,12 +219,13 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=1000)
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-incremental", action="store_true")
+    parser.add_argument("--shards", type=int, help="extract.shards (default: the config's)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="halops-bench-") as tmp:
         if not args.skip_throughput:
             throughput(args.mb, Path(tmp) / "throughput")
         if not args.skip_incremental:
-            incremental(args.sessions, args.mb, Path(tmp) / "incremental")
+            incremental(args.sessions, args.mb, Path(tmp) / "incremental", args.shards)
 
 
 if __name__ == "__main__":
