@@ -103,15 +103,13 @@ def _token_text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _added_token_splitter(spec: dict[str, Any]) -> re.Pattern[str] | None:
+def _added_token_splitter(tokenizer: Tokenizer) -> re.Pattern[str] | None:
     """A pattern matching the added tokens as the library cuts text at them, or None when any
     of them matches otherwise (normalized, stripping, single-word)."""
-    added = spec.get("added_tokens") or []
-    if any(
-        token.get("normalized") or token.get("lstrip") or token.get("rstrip") for token in added
-    ) or any(token.get("single_word") for token in added):
+    added = list(tokenizer.get_added_tokens_decoder().values())
+    if any(t.normalized or t.lstrip or t.rstrip or t.single_word for t in added):
         return None
-    contents = sorted({token["content"] for token in added if token["content"]}, key=len)
+    contents = sorted({token.content for token in added if token.content}, key=len)
     if not contents:
         return None
     # Longest first: Python's alternation takes the first that matches, the library the longest.
@@ -155,9 +153,8 @@ class ChatTokenizer:
         special = {
             key: text for key in SPECIAL_TOKEN_KEYS if (text := _token_text(config.get(key)))
         }
-        raw = tokenizer_file.read_text(encoding="utf-8")
-        splitter = _added_token_splitter(json.loads(raw))
-        return cls(Tokenizer.from_str(raw), template, special, splitter)
+        tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        return cls(tokenizer, template, special, _added_token_splitter(tokenizer))
 
     # --- the transformers interface that halops.window and halops.model.template use ---------
 
