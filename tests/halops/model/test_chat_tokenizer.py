@@ -216,6 +216,10 @@ def test_a_folder_it_cannot_read_exactly_is_left_to_transformers(
     config["chat_template"] = [{"name": "default", "template": "{{ messages }}"}]
     (folder / "tokenizer_config.json").write_text(json.dumps(config))
     assert ChatTokenizer.from_dir(folder) is None  # a list of named templates
+    config["chat_template"] = "{{ messages }}"
+    config["add_prefix_space"] = True  # transformers would rebuild the pre-tokenizer
+    (folder / "tokenizer_config.json").write_text(json.dumps(config))
+    assert ChatTokenizer.from_dir(folder) is None
 
 
 def test_a_stripping_added_token_turns_the_segment_memo_off(

@@ -47,6 +47,10 @@ SPECIAL_TOKEN_KEYS = (
     "cls_token",
     "mask_token",
 )
+# tokenizer_config.json keys with which transformers rebuilds parts of the tokenizer.json
+# pipeline on load (the pre-tokenizer's prefix space, a slow-tokenizer conversion): such a
+# folder is left to transformers.
+REBUILDING_KEYS = ("add_prefix_space", "from_slow", "legacy")
 # Segments remembered per tokenizer; past this the memo starts afresh (bounded memory).
 _MEMO_LIMIT = 200_000
 
@@ -142,6 +146,8 @@ class ChatTokenizer:
         if not (tokenizer_file.is_file() and config_file.is_file()):
             return None
         config = json.loads(config_file.read_text(encoding="utf-8"))
+        if any(config.get(key) is not None for key in REBUILDING_KEYS):
+            return None  # transformers would change the pipeline that tokenizer.json describes
         template_file = directory / "chat_template.jinja"
         template = (
             template_file.read_text(encoding="utf-8")
