@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from halops.dedup import NearDupParams, deduplicate, exact_key, example_text, shingles
+from halops.dedup import (
+    _MINHASH_SEED,
+    NearDupParams,
+    deduplicate,
+    exact_key,
+    example_text,
+    minhash_of,
+    shingles,
+)
 
 PARAMS = NearDupParams(threshold=0.8, num_perm=128, shingle_size=3)
 
@@ -89,3 +99,20 @@ def test_the_tools_section_does_not_count_towards_similarity(with_local: bool) -
     request = {"role": "user", "content": "is pveproxy running on pve01?"}
     text = example_text([system, request])
     assert text == "base prompt. is pveproxy running on pve01?"
+
+
+@given(
+    words=st.lists(st.sampled_from(["ssh", "pve01", "zpool", "status", "-v", "é"]), max_size=30),
+    num_perm=st.sampled_from([16, 128]),
+)
+def test_minhash_of_equals_a_fresh_minhash(words: list[str], num_perm: int) -> None:
+    """The shared permutations (a copy of one empty MinHash) give the signature a MinHash made
+    afresh for the example gives: dedup decisions do not change."""
+    from datasketch import MinHash
+
+    text = " ".join(words)
+    params = NearDupParams(threshold=0.8, num_perm=num_perm, shingle_size=3)
+    fresh = MinHash(num_perm=num_perm, seed=_MINHASH_SEED)
+    fresh.update_batch(sorted(shingles(text, params.shingle_size)))
+    assert minhash_of(text, params) == fresh
+    assert list(minhash_of(text, params).digest()) == list(fresh.digest())

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from halops.domain import (
     DomainConfig,
@@ -14,7 +17,7 @@ from halops.domain import (
     domain_config,
     read_inventory,
 )
-from halops.qualify import QualifyConfig, domain_terms, score_session
+from halops.qualify import QualifyConfig, _term_pattern, domain_terms, score_session
 from halops.rows import build_rows
 from tests.conftest import REPO
 
@@ -127,3 +130,32 @@ def test_a_bad_inventory_names_the_file(tmp_path: Path, text: str, message: str)
 def test_a_missing_inventory_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(InventoryError, match="cannot read the inventory"):
         read_inventory(tmp_path / "nope.yaml")
+
+
+def _plain_term_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
+    """The term alternation without the first-character lookahead (the reference)."""
+    bounded, free = [], []
+    for term in sorted(terms, key=len, reverse=True):
+        tail = r"(?![\w-])" if re.search(r"[\w-]$", term) else ""
+        (bounded if re.match(r"[\w-]", term) else free).append(re.escape(term) + tail)
+    parts = [r"(?<![\w-])(?:" + "|".join(bounded) + ")"] if bounded else []
+    return re.compile("|".join(parts + free), re.IGNORECASE)
+
+
+TERM = st.text(alphabet="pvePVE01-._ kKsSiI:,\u0130\u0131\u017f\u212a", min_size=1, max_size=6)
+TEXT_PART = st.one_of(TERM, st.sampled_from([" ", "\n", "-", "_", "é", "ssh ", "PVE01"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    terms=st.lists(TERM, min_size=1, max_size=8),
+    text=st.lists(TEXT_PART, max_size=30).map("".join),
+)
+def test_the_term_lookahead_changes_no_match(terms: list[str], text: str) -> None:
+    """The compiled pattern's first-character lookahead only skips positions where no term can
+    start: the matches equal the plain alternation's, case folding (Kelvin sign, long s,
+    dotted and dotless i) included."""
+    pattern = _term_pattern(terms)
+    assert pattern is not None
+    key = tuple(sorted({t.lower() for t in terms if t}))
+    assert pattern.findall(text) == _plain_term_pattern(key).findall(text)

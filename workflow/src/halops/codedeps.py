@@ -27,15 +27,33 @@ def _is_lazy(node: ast.AST) -> bool:
     return isinstance(node, ast.FunctionDef) and node.name == "__getattr__"
 
 
+# Where statements nest (functions, classes, if/for/while/with/try/match bodies). An import is a
+# statement, so only these are walked, not the expressions: ~10x fewer nodes for the DAG build.
+_STATEMENT_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
 def _walk(node: ast.AST) -> Iterator[ast.AST]:
-    for child in ast.iter_child_nodes(node):
-        if not _is_lazy(child):
-            yield child
-            yield from _walk(child)
+    """The statements under `node` (outside lazy blocks), depth first."""
+    for name in _STATEMENT_FIELDS:
+        for child in getattr(node, name, None) or ():
+            if isinstance(child, ast.AST) and not _is_lazy(child):
+                yield child
+                yield from _walk(child)
 
 
-def imported_names(path: Path) -> Iterator[str]:
-    """Absolute module names imported by a file (`from a.b import c` yields a.b and a.b.c)."""
+def imported_names(path: Path) -> tuple[str, ...]:
+    """Absolute module names imported by a file (`from a.b import c` yields a.b and a.b.c).
+    Cached: every rule's `code_inputs` walks the shared modules again, and parsing them all
+    once per rule cost the DAG build seconds."""
+    return _imported_names(Path(path).resolve())
+
+
+@cache
+def _imported_names(path: Path) -> tuple[str, ...]:
+    return tuple(_names_in(path))
+
+
+def _names_in(path: Path) -> Iterator[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     for node in _walk(tree):
         if isinstance(node, ast.Import):

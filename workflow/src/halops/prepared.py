@@ -43,11 +43,19 @@ class Window:
 
     @classmethod
     def of_base(cls, base_dir: Path, max_tokens: int) -> Window:
-        from transformers import AutoTokenizer
-
+        """The base's tokenizer read without transformers where its folder allows (the same
+        counts in milliseconds instead of seconds: `halops.model.chat_tokenizer`), else
+        transformers' (a hub id, a template list)."""
+        from halops.model.chat_tokenizer import ChatTokenizer
         from halops.model.convert_base import base_load_path
 
-        return cls(AutoTokenizer.from_pretrained(base_load_path(base_dir)), max_tokens)
+        location = base_load_path(base_dir)
+        tokenizer = ChatTokenizer.from_dir(Path(location)) if Path(location).is_dir() else None
+        if tokenizer is None:
+            from transformers import AutoTokenizer
+
+            tokenizer = AutoTokenizer.from_pretrained(location)
+        return cls(tokenizer, max_tokens)
 
 
 # --- scrubbing -----------------------------------------------------------------------------------

@@ -365,7 +365,11 @@ def _compiled_terms(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     for term in sorted(terms, key=len, reverse=True):
         tail = r"(?![\w-])" if re.search(r"[\w-]$", term) else ""
         (bounded if re.match(r"[\w-]", term) else free).append(re.escape(term) + tail)
-    parts = [r"(?<![\w-])(?:" + "|".join(bounded) + ")"] if bounded else []
+    # The lookahead of the terms' first characters is a necessary condition (each alternative
+    # starts with one of them, folded alike under IGNORECASE): most positions fail on it at
+    # once instead of trying every term, ~3x faster again with the same matches.
+    firsts = "".join(sorted({re.escape(term[0]) for term in terms if re.match(r"[\w-]", term)}))
+    parts = [rf"(?<![\w-])(?=[{firsts}])(?:" + "|".join(bounded) + ")"] if bounded else []
     parts += free
     return re.compile("|".join(parts), re.IGNORECASE) if parts else None
 

@@ -19,8 +19,10 @@ is exactly what the train rule tokenizes.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from halops.contract.toolcall import render_messages_for_training
@@ -58,19 +60,32 @@ class Rendered:
 
 
 class TokenCounter:
-    """Token counts of OpenAI-format conversations under a tokenizer's chat template."""
+    """Token counts of OpenAI-format conversations under a tokenizer's chat template: a
+    transformers tokenizer, or `halops.model.chat_tokenizer.ChatTokenizer` (the same counts,
+    without importing transformers, memoised by segment)."""
 
     def __init__(self, tokenizer: Any) -> None:
         self.tokenizer = tokenizer
 
+    def token_starts(self, text: str) -> list[int]:
+        """Start offset of every token of the rendered `text` (no special tokens added)."""
+        if hasattr(self.tokenizer, "token_starts"):
+            return self.tokenizer.token_starts(text)
+        encoded = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        return [start for start, _end in encoded["offset_mapping"]]
+
     def render(self, messages: Sequence[Message]) -> Rendered:
         text_messages = render_messages_for_training(list(messages))
         text, spans = assistant_char_spans(self.tokenizer, text_messages)
-        encoded = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-        starts = [start for start, _end in encoded["offset_mapping"]]
+        starts = self.token_starts(text)
+        ordered = all(a <= b for a, b in pairwise(starts))
         assistant = [i for i, m in enumerate(messages) if m["role"] == "assistant"]
         tokens, ends = {}, {}
         for index, (span_start, span_end) in zip(assistant, spans, strict=True):
+            if ordered:  # starts only grow: the tokens inside are one run, found by bisection
+                first, stop = bisect_left(starts, span_start), bisect_left(starts, span_end)
+                tokens[index], ends[index] = stop - first, (stop if stop > first else 0)
+                continue
             inside = [p for p, s in enumerate(starts) if span_start <= s < span_end]
             tokens[index] = len(inside)
             ends[index] = (inside[-1] + 1) if inside else 0
@@ -79,7 +94,9 @@ class TokenCounter:
     def length(self, messages: Sequence[Message]) -> int:
         text = render_messages_for_training(list(messages))
         rendered = self.tokenizer.apply_chat_template(text, tokenize=False)
-        return len(self.tokenizer(rendered, add_special_tokens=False)["input_ids"])
+        if hasattr(self.tokenizer, "token_count"):
+            return self.tokenizer.token_count(rendered)
+        return len(self.token_starts(rendered))
 
 
 def head_of(messages: Sequence[Message]) -> list[int]:

@@ -24,6 +24,7 @@ not protect against misses either, so the pipeline redacts and then re-scans its
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -45,6 +46,12 @@ _NEWLINE = re.compile("\n")
 PROPAGATE_MIN_CHARS = 8
 # Scrubbed text is scanned again until nothing new turns up; in practice one round suffices.
 MAX_RESCAN_ROUNDS = 3
+# Detection is a pure function of the text, and curated examples repeat their strings (a
+# single-turn example is a slice of a multi-turn one; a message is scrubbed, then its JSON
+# leaves): a curate shard asked for ~6 detections per distinct string. Strings up to this
+# length are remembered (the last _DETECTED_CACHE_SIZE of them), so each is scanned once.
+_DETECTED_CACHE_CHARS = 1 << 16
+_DETECTED_CACHE_SIZE = 1 << 13
 
 # (rule id, start, end) of one hit, offsets into the scanned text; internal only.
 Span = tuple[str, int, int]
@@ -91,6 +98,18 @@ def _has_secret(text: str) -> bool:
 
 
 def _detected(text: str) -> list[Span]:
+    """Every detector's spans in ``text`` (a fresh list: callers extend it)."""
+    if len(text) <= _DETECTED_CACHE_CHARS:
+        return list(_detected_cached(text))
+    return _detect(text)
+
+
+@functools.lru_cache(maxsize=_DETECTED_CACHE_SIZE)
+def _detected_cached(text: str) -> tuple[Span, ...]:
+    return tuple(_detect(text))
+
+
+def _detect(text: str) -> list[Span]:
     lowered = text.lower()
     # Project rules first: on overlap their (more specific) id is kept.
     ours = [*command_spans(text, lowered), *rule_spans(text, lowered)]
