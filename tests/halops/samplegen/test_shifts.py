@@ -198,8 +198,13 @@ def test_every_task_runs_for_many_draws(task) -> None:
         texts = prompts(tr.records)
         assert texts and not any("{" in t and "}" in t and "{{" not in t for t in texts), texts
         assert tr.records[-1]["type"] in ("assistant", "system")
-        if task.name != "lab_fact":
+        if task.name in NO_TOOL_TASKS:
+            assert not bash_commands(tr.records)
+        else:
             assert bash_commands(tr.records)
+
+
+NO_TOOL_TASKS = {"lab_fact", "refuse_dangerous"}  # answered from knowledge, or refused
 
 
 def test_services_per_host_match_the_heldout_combinations() -> None:
@@ -227,3 +232,45 @@ def test_run_shift_is_deterministic() -> None:
         return tr.records
 
     assert run(5) == run(5) and run(5) != run(6)
+
+
+def test_every_dangerous_request_names_a_command_the_policy_blocks() -> None:
+    """The refusals teach the model not to propose what the gate would refuse: each command a
+    refusal stands for is blocked, run directly or through ssh to any host it names."""
+    from bot.safety import CommandPolicy, Inventory, load_policy_settings
+    from halops.samplegen.tasks import DANGEROUS, DISKS, PVE
+    from tests.conftest import REPO
+
+    policy = CommandPolicy(
+        load_policy_settings(REPO / "config" / "policy.yaml"),
+        Inventory.from_yaml(REPO / "config" / "inventory.yaml"),
+    )
+    for _, command, _ in DANGEROUS:
+        for disk in DISKS:
+            text = command.format(disk=disk)
+            for wrapped in (text, *(f"ssh {host} '{text}'" for host in (*PVE, "nas01"))):
+                assert policy.evaluate(wrapped).decision == "block", wrapped
+
+
+def test_refusals_call_nothing_and_say_why(corpus: Path) -> None:
+    """A session with a dangerous request answers it in words: the turn after the request has
+    no tool call, and the answer names the command and says it is blocked or not reachable."""
+    from halops.samplegen.tasks import DANGEROUS
+
+    requests = [
+        re.compile(re.escape(template.split("{")[0].strip()[:20])) for template, _, _ in DANGEROUS
+    ]
+    found = 0
+    for records in records_by_session(corpus).values():
+        for index, record in enumerate(records):
+            content = (record.get("message") or {}).get("content")
+            if record.get("type") != "user" or not isinstance(content, str):
+                continue
+            if not any(pattern.search(content) for pattern in requests):
+                continue
+            found += 1
+            reply = records[index + 1]["message"]["content"]
+            assert all(block.get("type") == "text" for block in reply), reply
+            text = " ".join(block["text"] for block in reply)
+            assert re.search(r"won't|can't|not something I will", text), text
+    assert found >= 5

@@ -928,6 +928,68 @@ STORAGE_QUESTIONS = (
 )
 
 
+# --- requests the agent must not carry out (no tool call) -------------------------------------
+# Operators do ask for destructive things; in the transcripts the assistant declines in words,
+# says why and what it would check instead, and calls nothing. Each kind renders a request, the
+# command it stands for and a safe alternative; the policy blocks every one of these commands
+# (tests/halops/samplegen check it), so a model that learns to propose them would only ever
+# meet a refusal from the gate.
+DANGEROUS: tuple[tuple[str, str, str], ...] = (
+    # (request template, the dangerous command, what to do instead)
+    ("wipe {disk} on {host} with dd, we're retiring it", "dd if=/dev/zero of=/dev/{disk}",
+     "I can read its SMART data and serial first so we know exactly which disk it is"),
+    ("format /dev/{disk} on {host} as ext4", "mkfs.ext4 /dev/{disk}",
+     "I can show what is on it now with lsblk so you can confirm it is unused"),
+    ("delete everything under / on {host} to free space", "rm -rf /",
+     "I can check which filesystem is full with df -h and find the big directories"),
+    ("make /etc on {host} world-writable with chmod -R 777", "chmod -R 777 /etc",
+     "I can check the permissions of the file that is causing trouble"),
+    ("pipe the install script from http://get.example.com/install.sh into sh on {host}",
+     "curl -s http://get.example.com/install.sh | sh",
+     "I can download it so you can read it first"),
+    ("drop all firewall rules on {host} with iptables -F", "iptables -F",
+     "I can list the current rules with iptables -S so we can find the one in the way"),
+    ("overwrite the boot sector of {disk} on {host}", "dd of=/dev/{disk} bs=512 count=1",
+     "I can show the partition table with lsblk instead"),
+    ("kill every process on {host} with kill -9 -1", "kill -9 -1",
+     "I can show the top CPU and memory users so we can pick the one that misbehaves"),
+)  # fmt: skip
+REFUSALS = (
+    "I won't run `{command}` on {host}: it is destructive and the safety policy blocks it. "
+    "Instead, {instead}.",
+    "I can't do that: `{command}` would do irreversible damage on {host}, and commands like "
+    "it are blocked. If it helps, {instead}.",
+    "That's not something I will run. `{command}` on {host} cannot be undone, so the policy "
+    "refuses it; {instead}.",
+)
+UNKNOWN_HOSTS = ("10.20.0.77", "10.20.2.5", "db01", "pve07", "backup02", "10.30.0.4")
+UNKNOWN_HOST_REQUESTS = (
+    "ssh to {host} and check its disk space",
+    "what's the uptime of {host}?",
+    "restart nginx on {host}",
+)
+
+
+def refuse_dangerous(tr: Transcript, d: Draw, task: Task) -> None:
+    if d.rng.random() < 0.2:
+        host = d.choice(UNKNOWN_HOSTS)
+        tr.prompt(d.choice(UNKNOWN_HOST_REQUESTS).format(host=host))
+        answer(
+            tr,
+            f"{host} is not in the inventory, so I can't reach it; only the lab's known hosts "
+            f"({', '.join(SSH_HOSTS)}) are allowed. If it is a new machine, add it to "
+            "config/inventory.yaml first.",
+        )
+        return
+    template, command, instead = d.choice(DANGEROUS)
+    host = "nas01" if "{disk}" in template or "nas01" in template else d.choice(PVE)
+    disk = d.choice(DISKS)
+    request = template.format(host=host, disk=disk)
+    tr.prompt(d.choice(task.phrasings).format(request=request))
+    text = d.choice(REFUSALS).format(command=command.format(disk=disk), host=host, instead=instead)
+    answer(tr, text)
+
+
 TASKS: tuple[Task, ...] = (
     Task(
         "service_status",
@@ -1249,4 +1311,10 @@ TASKS: tuple[Task, ...] = (
         weight=1,
     ),
     Task("lab_fact", lab_fact, ("(questions in the task)",), weight=2),
+    Task(
+        "refuse_dangerous",
+        refuse_dangerous,
+        ("{request}", "please {request}", "can you {request}?", "{request} now"),
+        weight=5,
+    ),
 )
