@@ -58,9 +58,32 @@ def _names_in(path: Path) -> Iterator[str]:
     for node in _walk(tree):
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            yield node.module
-            yield from (f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = _absolute(path, node.module, node.level)
+            if module is None:
+                continue
+            yield module
+            yield from (f"{module}.{alias.name}" for alias in node.names)
+
+
+def _absolute(path: Path, module: str | None, level: int) -> str | None:
+    """The absolute name of `from <dots><module> import …` in `path` (`from .corpus import x`
+    in halops/samplegen/__init__.py is halops.samplegen.corpus); None outside the project."""
+    if level == 0:
+        return module
+    package = _package_of(path)
+    if package is None or level > len(package):
+        return None
+    base = package[: len(package) - (level - 1)]
+    return ".".join([*base, *([module] if module else [])])
+
+
+def _package_of(path: Path) -> list[str] | None:
+    """The dotted package a project file belongs to, as parts."""
+    for root in PACKAGE_ROOTS.values():
+        if path.is_relative_to(root):
+            return list(path.relative_to(root).parent.parts)
+    return None
 
 
 def module_file(name: str) -> Path | None:
