@@ -91,3 +91,31 @@ def test_code_inputs_follow_imports_transitively() -> None:
     # two steps away: validate -> window -> model.template
     assert "workflow/src/halops/model/template.py" in names
     assert not any("site-packages" in n for n in names)
+
+
+PROJECT_FILES = sorted(
+    [*(REPO / "workflow" / "src" / "halops").rglob("*.py"), *(REPO / "bot").rglob("*.py")]
+)
+
+
+@pytest.mark.parametrize("path", PROJECT_FILES, ids=lambda p: p.relative_to(REPO).as_posix())
+def test_code_inputs_follow_relative_imports(path: Path) -> None:
+    """Every `from .x import y` / `from .. import z` of a project file leads to that module's
+    file: samplegen's rule once listed only halops/samplegen/__init__.py (`from .corpus
+    import …` was skipped), so a change to its tasks did not regenerate the corpus."""
+    import ast
+
+    sources = set(project_sources(path))
+    package = path.relative_to(REPO / "workflow" / "src" if "halops" in path.parts else REPO)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.ImportFrom) or node.level == 0:
+            continue
+        parts = list(package.parent.parts)[: len(package.parent.parts) - (node.level - 1)]
+        folder = (REPO / "workflow" / "src" if parts[0] == "halops" else REPO).joinpath(*parts)
+        targets = [folder.joinpath(*node.module.split("."))] if node.module else [
+            folder / alias.name for alias in node.names
+        ]  # fmt: skip
+        for target in targets:
+            candidates = [target.with_suffix(".py"), target / "__init__.py"]
+            existing = [c for c in candidates if c.exists()]
+            assert existing and existing[0] in sources, (path, ast.unparse(node))
