@@ -159,9 +159,21 @@ def test_merge_export_and_llama_cpp_answer_with_stop(
     assert record["eos_token_id"] == 2
     assert record["question"] == "How long has nas01 been up?"
 
-    # The check really fails when the answer cannot finish within the token budget.
-    with pytest.raises(ModelCheckError, match="did not end with the stop token"):
-        check_gguf(gguf, model_data / "val.jsonl", CheckConfig(max_tokens=1, n_threads=2))
+    # Several questions: each asked, the first one's record on top, the count that stopped.
+    several = check_gguf(
+        gguf, model_data / "val.jsonl", CheckConfig(max_tokens=256, n_threads=2, questions=3)
+    )
+    assert several["question"] == record["question"] and len(several["answers"]) == 2
+    assert several["stopped"] >= 2 and {a["question"] for a in several["answers"]} != {None}
+
+    # The check really fails when the answers cannot finish within the token budget.
+    for questions in (1, 3):
+        with pytest.raises(ModelCheckError, match=f"stop token in {questions} of {questions}"):
+            check_gguf(
+                gguf,
+                model_data / "val.jsonl",
+                CheckConfig(max_tokens=1, n_threads=2, questions=questions),
+            )
 
 
 @pytest.mark.gpu

@@ -1,9 +1,11 @@
 """Check the exported GGUF the way it will be served: llama.cpp, its own chat template, one turn.
 
 The check fails (raises `ModelCheckError`) unless the GGUF metadata carries a chat template and an
-EOS token and the model, asked a question from the validation split, stops by itself (finish
-reason "stop") within `max_tokens`. A model that never emits its end-of-turn token would hang an
-agent loop until the token limit on every turn; this is the cheapest place to catch it.
+EOS token and the model, asked `questions` questions from the validation split, stops by itself
+(finish reason "stop") within `max_tokens` on at least half of them. A model that never emits
+its end-of-turn token would hang an agent loop until the token limit on every turn; this is the
+cheapest place to catch it. One question alone is a coin toss for a 135M model: greedy decoding
+can loop on one prompt ("bond_pve02cdfdeffdeff…") while the model stops on every other.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ class ModelCheckError(RuntimeError):
 
 @dataclass(frozen=True)
 class CheckConfig:
-    example_index: int = 0  # which validation conversation supplies the question
+    example_index: int = 0  # which validation conversation supplies the (first) question
+    questions: int = 1  # conversations asked, from example_index on; half must stop
     max_tokens: int = 256
     n_ctx: int = 2048
     temperature: float = 0.0  # greedy: the check must be reproducible
@@ -50,18 +53,27 @@ def check_gguf(gguf_path: Path, val_jsonl: Path, cfg: CheckConfig) -> dict[str, 
     missing = [key for key in REQUIRED_METADATA if key not in llm.metadata]
     if missing:
         raise ModelCheckError(f"{gguf_path}: GGUF metadata lacks {missing}")
-    prompt = question_from(val_jsonl, cfg.example_index)
-    started = time.perf_counter()
-    reply = llm.create_chat_completion(
-        messages=prompt, max_tokens=cfg.max_tokens, temperature=cfg.temperature, seed=cfg.seed
-    )
-    record = _record(gguf_path, cfg, prompt, reply, llm.metadata, time.perf_counter() - started)
-    if record["finish_reason"] != "stop":
-        raise ModelCheckError(
-            f"{gguf_path}: answer did not end with the stop token "
-            f"(finish_reason={record['finish_reason']!r} "
-            f"after {record['completion_tokens']} tokens)"
+    records = []
+    for offset in range(cfg.questions):
+        prompt = question_from(val_jsonl, cfg.example_index + offset)
+        started = time.perf_counter()
+        reply = llm.create_chat_completion(
+            messages=prompt, max_tokens=cfg.max_tokens, temperature=cfg.temperature, seed=cfg.seed
         )
+        seconds = time.perf_counter() - started
+        records.append(_record(gguf_path, cfg, prompt, reply, llm.metadata, seconds))
+    record = {**records[0], "answers": records[1:]}
+    looping = [r for r in records if r["finish_reason"] != "stop"]
+    record["stopped"] = len(records) - len(looping)
+    if 2 * len(looping) > len(records) or len(looping) == len(records):
+        first = looping[0]
+        raise ModelCheckError(
+            f"{gguf_path}: answer did not end with the stop token in {len(looping)} of "
+            f"{len(records)} questions (first: {first['question']!r}, "
+            f"finish_reason={first['finish_reason']!r} after {first['completion_tokens']} tokens)"
+        )
+    for loop in looping:
+        log.warning("no stop token within %d tokens for %r", cfg.max_tokens, loop["question"])
     return record
 
 
