@@ -147,7 +147,7 @@ MALFORMED = {
     # wrote one and its string ran on through the closing tag.
     "raw newline in a string": VALID.replace('tank"', 'tank\n"'),
     "raw tab in a string": VALID.replace('tank"', 'ta\tnk"'),
-    "close tag inside an unterminated string": VALID.replace('tank"}}', 'tank}}'),
+    "close tag inside an unterminated string": VALID.replace('tank"}}', "tank}}"),
     "empty reply": "",
 }
 
@@ -247,7 +247,9 @@ def test_a_hand_written_string_the_grammar_accepts_is_valid_json(
     """Models write JSON character by character, not through json.dumps: whatever raw
     characters (control characters, quotes, backslashes) the grammar lets into a string, the
     call still parses."""
-    text = f'<tool_call>\n{{"name": "shell", "arguments": {{"command": "{command}"}}}}\n</tool_call>'
+    text = (
+        f'<tool_call>\n{{"name": "shell", "arguments": {{"command": "{command}"}}}}\n</tool_call>'
+    )
     # A character the vocabulary cannot spell (SmolLM2 has no token for some control
     # characters) is lost in tokenizing: the model can never write it.
     assume(spelled(acceptor, text) == text)
