@@ -87,9 +87,12 @@ def test_the_gguf_loads_in_llama_cpp(run_all: tuple[Path, str]) -> None:
 def test_the_check_says_the_model_answered_and_stopped(run_all: tuple[Path, str]) -> None:
     project, _ = run_all
     check = json.loads((project / "results" / "model" / "check.json").read_text())
-    assert check["finish_reason"] == "stop"
-    assert check["question"] and check["answer"].strip()
-    assert 0 < check["completion_tokens"] <= 256
+    asked = [check, *check["answers"]]
+    stopped = [a for a in asked if a["finish_reason"] == "stop"]
+    assert len(asked) == 5 and 2 * len(stopped) >= len(asked) and check["stopped"] == len(stopped)
+    for answer in stopped:
+        assert answer["question"] and answer["answer"].strip()
+        assert 0 < answer["completion_tokens"] <= 256
 
 
 def test_the_eval_scored_both_models_and_summarised(run_all: tuple[Path, str]) -> None:
