@@ -58,6 +58,16 @@ def shift_quality(rng: random.Random) -> str:
     return "clean"
 
 
+# Tasks answered in words alone (lab facts, refusals of dangerous requests).
+NO_TOOL_TASKS = frozenset({"lab_fact", "refuse_dangerous"})
+# Tool-using tasks every shift does at least (more are appended from the cycle if needed).
+MIN_TOOL_TASKS = 2
+
+
+def _uses_tools(cycle: list[Task], position: int) -> bool:
+    return cycle[position % len(cycle)].name not in NO_TOOL_TASKS
+
+
 def run_shift(tr: Transcript, index: int, cycle: list[Task]) -> ShiftInfo:
     """Play one shift into `tr`; `index` picks its place in the task cycle."""
     rng = tr.ctx.rng
@@ -68,7 +78,16 @@ def run_shift(tr: Transcript, index: int, cycle: list[Task]) -> ShiftInfo:
     n = rng.randint(*TASKS_PER_SHIFT)
     start = index * TASKS_PER_SHIFT[1]
     messy_at = rng.randrange(n) if info.quality == "messy" else -1
-    for position in range(n):
+    positions = list(range(n))
+    extra = n
+    while sum(_uses_tools(cycle, start + p) for p in positions) < MIN_TOOL_TASKS:
+        # Refusals and lab facts call no tool. A shift of them and a single diagnostic call
+        # that exits non-zero (`systemctl status` of a failed unit) reads to the qualifier as
+        # a session whose only call failed: tier C for a "clean" shift. Real shifts do more.
+        if _uses_tools(cycle, start + extra):
+            positions.append(extra)
+        extra += 1
+    for position in positions:
         task = cycle[(start + position) % len(cycle)]
         draw = Draw(rng, info.heldout)
         if position == messy_at:
