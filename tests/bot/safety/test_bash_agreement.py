@@ -44,17 +44,27 @@ _ALPHABET = [
 HOME = "/halops-home"
 
 
-def _bash_argv(words: str) -> list[str] | None:
-    # -f: no globbing, so `*` stays as typed. The final newline keeps a trailing backslash
-    # from meeting the end of input, where bash is inconsistent (it keeps `\\` alone but drops
-    # it after a quoted newline); scripts from the agent are judged as they are either way.
-    script = f"set -f; printf '%s\\0' {words}\n"
-    proc = subprocess.run(
+def _run_bash(script: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
         [BASH, "--norc", "--noprofile", "-c", script],
         capture_output=True,
         timeout=10,
         env={"HOME": HOME, "PATH": "/usr/bin:/bin"},
     )
+
+
+def _printf_args(script: str) -> tuple[str, ...]:
+    """What the parser says the script's printf prints (after its format)."""
+    [printf] = [c for c in parse_command(script) if c.argv[:1] == ("printf",) and not c.variant]
+    assert printf.literal, printf
+    return printf.argv[2:]
+
+
+def _bash_argv(words: str) -> list[str] | None:
+    # -f: no globbing, so `*` stays as typed. The final newline keeps a trailing backslash
+    # from meeting the end of input, where bash is inconsistent (it keeps `\\` alone but drops
+    # it after a quoted newline); scripts from the agent are judged as they are either way.
+    proc = _run_bash(f"set -f; printf '%s\\0' {words}\n")
     if proc.returncode != 0:
         return None  # a syntax error in bash: nothing runs, nothing to compare
     out = proc.stdout.decode("utf-8", "surrogateescape")
@@ -148,17 +158,10 @@ APPENDS = [
 @pytest.mark.parametrize("assignments", APPENDS)
 def test_append_assignments_match_bash(assignments: str) -> None:
     script = f"{assignments}; printf '%s\\0' \"$x\"\n"
-    proc = subprocess.run(
-        [BASH, "--norc", "--noprofile", "-c", script],
-        capture_output=True,
-        timeout=10,
-        check=True,
-        env={"HOME": HOME, "PATH": "/usr/bin:/bin"},
-    )
+    proc = _run_bash(script)
+    proc.check_returncode()
     [bash_value] = proc.stdout.decode().split("\0")[:-1]
-    [printf] = [c for c in parse_command(script) if c.argv[:1] == ("printf",) and not c.variant]
-    assert printf.literal, printf
-    assert printf.argv[2:] == (bash_value,)
+    assert _printf_args(script) == (bash_value,)
 
 
 # A readonly variable keeps its value whatever follows: bash refuses `export x+=…` and a second
@@ -182,14 +185,7 @@ READONLY = [
 @pytest.mark.parametrize(("made_readonly", "change"), READONLY)
 def test_a_readonly_variable_keeps_its_value_as_in_bash(made_readonly: str, change: str) -> None:
     script = f"{made_readonly}; {change}; printf '%s\\0' \"$x\"\n"
-    proc = subprocess.run(
-        [BASH, "--norc", "--noprofile", "-c", script],
-        capture_output=True,
-        timeout=10,
-        env={"HOME": HOME, "PATH": "/usr/bin:/bin"},
-    )
+    proc = _run_bash(script)
     assert b"readonly variable" in proc.stderr  # bash did refuse the change
     printed = proc.stdout.decode().split("\0")[:-1]
-    [printf] = [c for c in parse_command(script) if c.argv[:1] == ("printf",) and not c.variant]
-    assert printf.literal, printf
-    assert printf.argv[2:] == tuple(printed or ["/"])
+    assert _printf_args(script) == tuple(printed or ["/"])
