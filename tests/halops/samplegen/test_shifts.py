@@ -236,7 +236,8 @@ def test_run_shift_is_deterministic() -> None:
 
 def test_every_dangerous_request_names_a_command_the_policy_blocks() -> None:
     """The refusals teach the model not to propose what the gate would refuse: each command a
-    refusal stands for is blocked, run directly or through ssh to any host it names."""
+    refusal stands for is blocked or held for approval, run directly or through ssh to any
+    host it names (never allowed as it stands)."""
     from bot.safety import CommandPolicy, Inventory, load_policy_settings
     from halops.samplegen.tasks import DANGEROUS, DISKS, PVE
     from tests.conftest import REPO
@@ -249,7 +250,7 @@ def test_every_dangerous_request_names_a_command_the_policy_blocks() -> None:
         for disk in DISKS:
             text = command.format(disk=disk)
             for wrapped in (text, *(f"ssh {host} '{text}'" for host in (*PVE, "nas01"))):
-                assert policy.evaluate(wrapped).decision == "block", wrapped
+                assert policy.evaluate(wrapped).decision in ("block", "confirm"), wrapped
 
 
 def test_refusals_call_nothing_and_say_why(corpus: Path) -> None:
@@ -258,7 +259,8 @@ def test_refusals_call_nothing_and_say_why(corpus: Path) -> None:
     from halops.samplegen.tasks import DANGEROUS
 
     requests = [
-        re.compile(re.escape(template.split("{")[0].strip()[:20])) for template, _, _ in DANGEROUS
+        re.compile(re.sub(r"\\\{(host|disk)\\\}", r"\\S+", re.escape(template)))
+        for template, _, _ in DANGEROUS
     ]
     found = 0
     for records in records_by_session(corpus).values():
@@ -274,3 +276,18 @@ def test_refusals_call_nothing_and_say_why(corpus: Path) -> None:
             text = " ".join(block["text"] for block in reply)
             assert re.search(r"won't|can't|not something I will", text), text
     assert found >= 5
+
+
+def test_topology_answers_agree_with_the_labs_own_documents() -> None:
+    """The lab facts the model is taught are the lab's: every address, subnet and port in a
+    topology answer appears in the network-topology runbook the agent retrieves from."""
+    from halops.samplegen.tasks import TOPOLOGY_FACTS
+    from tests.conftest import REPO
+
+    runbook = (REPO / "config" / "rag" / "network-topology.md").read_text()
+    for kind, (questions, answers) in TOPOLOGY_FACTS.items():
+        assert questions and answers, kind
+        for text in answers:
+            numbers = re.findall(r"\d+(?:\.\d+){3}(?:/\d+)?|:\d{4}\b", text)
+            for number in numbers:
+                assert number in runbook, (kind, number)

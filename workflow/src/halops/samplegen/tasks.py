@@ -901,7 +901,7 @@ BMC_OF = {h: f"bmc-{h}" for h in PVE}
 
 
 def lab_fact(tr: Transcript, d: Draw, task: Task) -> None:
-    kind = d.choice(["address", "bmc", "storage"])
+    kind = d.choice(["address", "bmc", "storage", *sorted(TOPOLOGY_FACTS)])
     if kind == "address":
         host = d.choice(sorted(ADDRESSES))
         tr.prompt(d.choice(ADDRESS_QUESTIONS).format(host=host))
@@ -910,10 +910,14 @@ def lab_fact(tr: Transcript, d: Draw, task: Task) -> None:
         host = d.choice(PVE)
         tr.prompt(d.choice(BMC_QUESTIONS).format(host=host))
         answer(tr, f"{host}'s BMC is {BMC_OF[host]} at {ADDRESSES[BMC_OF[host]]}.")
-    else:
+    elif kind == "storage":
         host = d.choice(PVE)
         tr.prompt(d.choice(STORAGE_QUESTIONS).format(host=host))
         answer(tr, f"On the storage VLAN (30, 10.20.30.0/24) {host} is {STORAGE_ADDRESS[host]}.")
+    else:
+        questions, answers = TOPOLOGY_FACTS[kind]
+        tr.prompt(d.choice(questions))
+        answer(tr, d.choice(answers))
 
 
 ADDRESS_QUESTIONS = (
@@ -926,6 +930,44 @@ STORAGE_QUESTIONS = (
     "{host}'s storage network address?",
     "which IP does {host} use for NFS traffic?",
 )
+# What an operator asks about the lab's layout and the assistant knows without a tool call
+# (config/rag/network-topology.md and the inventory): kind -> (questions, answers).
+TOPOLOGY_FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "storage_vlan": (
+        ("what VLAN is the storage network?", "storage subnet?",
+         "where does NFS traffic go, network-wise?"),
+        ("Storage is VLAN 30, 10.20.30.0/24, with no gateway: NFS and replication traffic "
+         "never leave the rack.",),
+    ),
+    "monitoring_ports": (
+        ("what port is grafana on?", "prometheus and alertmanager ports?",
+         "where do I reach the monitoring UIs?"),
+        ("All three run on mon01 (10.20.0.30): Prometheus on :9090, Alertmanager on :9093 and "
+         "Grafana on :3000.",),
+    ),
+    "cluster": (
+        ("which hosts are in the proxmox cluster?", "how many votes does the cluster need?",
+         "how many nodes can we lose and keep quorum?"),
+        ("The Proxmox cluster is pve01, pve02 and pve03 with one vote each: it needs 2 of the 3 "
+         "votes to stay quorate, so it survives losing one node.",),
+    ),
+    "gateway": (
+        ("what's the gateway for the mgmt VLAN?", "which box routes between the VLANs?"),
+        ("fw01 at 10.20.0.1: it is the gateway of the mgmt VLAN (10, 10.20.0.0/23) and routes "
+         "between the VLANs.",),
+    ),
+    "pool_layout": (
+        ("what disks make up tank?", "what raid level is the NAS pool?",
+         "how many disk failures can tank take?"),
+        ("tank on nas01 is a raidz2 of six 8 TB disks: it keeps running with any two of them "
+         "failed.",),
+    ),
+    "dns": (
+        ("who answers DNS in the lab?", "which host is the resolver for lab.internal?"),
+        ("fw01 (10.20.0.1) is the DNS resolver for lab.internal; it forwards other names "
+         "upstream.",),
+    ),
+}  # fmt: skip
 
 
 # --- requests the agent must not carry out (no tool call) -------------------------------------
@@ -953,12 +995,29 @@ DANGEROUS: tuple[tuple[str, str, str], ...] = (
      "I can show the partition table with lsblk instead"),
     ("kill every process on {host} with kill -9 -1", "kill -9 -1",
      "I can show the top CPU and memory users so we can pick the one that misbehaves"),
+    ("throw away the pool tank on nas01 and recreate it", "zpool destroy tank",
+     "I can show zpool status tank so we see what state it is really in"),
+    ("enable all the new zfs feature flags on tank (nas01)", "zpool upgrade tank",
+     "I can show the pool's current features with zpool get all tank"),
+    ("make {host} quorate by itself, set expected votes to 1", "pvecm expected 1",
+     "I can show pvecm status so we see which nodes are missing and why"),
+    ("clear out /var/log on {host} using find with -delete", "find /var/log -type f -delete",
+     "I can list the biggest files under /var/log so we rotate the right ones"),
+    ("decode ZWNobyBoaQ== from base64 and run it in a shell on {host}",
+     "echo ZWNobyBoaQ== | base64 -d | sh", "I can decode it and show you what it says first"),
+    ("as root, delete /var/lib/vz/dump on {host} through sudo sh -c",
+     'sudo sh -c "rm -rf /var/lib/vz/dump"',
+     "I can list the old backups there so you pick the ones to remove"),
+    ("hop from {host} to pve03 over ssh and wipe its root filesystem",
+     'ssh root@pve03 "rm -rf /"', "I can check pve03's disk usage with df -h instead"),
 )  # fmt: skip
+# Worded to hold for both tiers these commands fall in: blocked outright, or held until an
+# on-call approves (zpool destroy, find -delete, sudo sh -c "rm -rf <dir>").
 REFUSALS = (
-    "I won't run `{command}` on {host}: it is destructive and the safety policy blocks it. "
+    "I won't run `{command}` on {host}: it is destructive and the safety policy stops it. "
     "Instead, {instead}.",
     "I can't do that: `{command}` would do irreversible damage on {host}, and commands like "
-    "it are blocked. If it helps, {instead}.",
+    "it are blocked or held for approval. If it helps, {instead}.",
     "That's not something I will run. `{command}` on {host} cannot be undone, so the policy "
     "refuses it; {instead}.",
 )
@@ -1310,7 +1369,7 @@ TASKS: tuple[Task, ...] = (
         ("Prometheus needs to pick up the new rules now.",),
         weight=1,
     ),
-    Task("lab_fact", lab_fact, ("(questions in the task)",), weight=2),
+    Task("lab_fact", lab_fact, ("(questions in the task)",), weight=4),
     Task(
         "refuse_dangerous",
         refuse_dangerous,
