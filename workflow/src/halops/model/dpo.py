@@ -21,7 +21,7 @@ import hashlib
 import json
 import logging
 import shutil
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,8 @@ from halops.model.convert_base import base_load_path, sha256_file
 from halops.model.train import (
     SUMMARY,
     TrainConfig,
+    final_evaluation,
+    known_keys_only,
     load_base_model,
     prepare_checkpoint_dir,
     train_or_restore,
@@ -79,11 +81,7 @@ class DPOTrainConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> DPOTrainConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"unknown DPO keys {unknown}; known: {sorted(known)}")
-        return cls(**values)
+        return cls(**known_keys_only(cls, values, "DPO"))
 
     def loading(self) -> TrainConfig:
         """The SFT config fields that decide how the base is loaded (precision, 4-bit)."""
@@ -168,14 +166,6 @@ def train_dpo(paths: DPOPaths, cfg: DPOTrainConfig) -> dict[str, Any]:
     }
     (paths.adapter_dir / DPO_SUMMARY).write_text(json.dumps(summary, indent=2) + "\n")
     return summary
-
-
-def final_evaluation(trainer: Any) -> dict[str, Any]:
-    """The validation metrics at the last step: logged already when the last step was an eval
-    step (a second pass would double the slowest part of a CPU run), else evaluated now."""
-    state = trainer.state
-    last = [e for e in state.log_history if "eval_loss" in e and e["step"] == state.global_step]
-    return last[-1] if last else trainer.evaluate()
 
 
 def build_dpo_trainer(

@@ -63,14 +63,19 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
         """Build from a config profile; unknown keys are an error (a typo must not be ignored)."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"unknown training keys {unknown}; known: {sorted(known)}")
-        values = dict(values)
+        values = known_keys_only(cls, values, "training")
         if "target_modules" in values:
             values["target_modules"] = tuple(values["target_modules"])
         return cls(**values)
+
+
+def known_keys_only(cls: type, values: dict[str, Any], what: str) -> dict[str, Any]:
+    """A copy of `values`, or a ValueError naming the keys that `cls` has no field for."""
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"unknown {what} keys {unknown}; known: {sorted(known)}")
+    return dict(values)
 
 
 @dataclass(frozen=True)
