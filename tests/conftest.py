@@ -67,3 +67,36 @@ def venv_tool(name: str) -> str:
     if found is None:
         pytest.skip(f"{name} is not installed")
     return found
+
+
+# llama.cpp in tests runs on one thread. Its worker threads spin-wait for one another at every
+# operation of the graph; on a shared CPU (CI beside another job) a descheduled partner turns
+# each of those waits into a scheduler time slice. Measured: with a DPO run beside CI, one
+# grammar test's 2-thread server took ~9 minutes for a few dozen tokens, and the suite reached
+# 21 % in 17 minutes. One thread has no partner to wait for; on this machine's two vCPUs (one
+# physical core) it is as fast as two when the machine is quiet.
+LLAMA_TEST_THREADS = 1
+
+
+def llama_serve_config(**changes: object) -> object:
+    """The shipped server settings (config/serve.yaml) with the embedded base model, a free
+    port and LLAMA_TEST_THREADS; `changes` override any field. Never a GGUF that an earlier
+    pipeline run left in results/."""
+    import dataclasses
+
+    from bot.serve import embedded_base_gguf, free_port, load_serve_config
+
+    shipped = load_serve_config(REPO / "config" / "serve.yaml")
+    defaults = {"model_path": embedded_base_gguf(), "port": free_port()}
+    return dataclasses.replace(shipped, **{**defaults, "n_threads": LLAMA_TEST_THREADS, **changes})
+
+
+def write_test_serve_yaml(path: Path, **changes: object) -> Path:
+    """config/serve.yaml copied to `path` with LLAMA_TEST_THREADS (and `changes`)."""
+    import yaml
+
+    serve = yaml.safe_load((REPO / "config" / "serve.yaml").read_text())
+    serve.update({"n_threads": LLAMA_TEST_THREADS, **changes})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(serve))
+    return path

@@ -33,7 +33,7 @@ from bot.serve import (
     served_models,
     server_command,
 )
-from tests.conftest import REPO
+from tests.conftest import LLAMA_TEST_THREADS, REPO
 
 
 def write_config(tmp_path: Path, **changes: object) -> Path:
@@ -46,7 +46,13 @@ def write_config(tmp_path: Path, **changes: object) -> Path:
 
 
 def small_config(**changes: object) -> ServerConfig:
-    base = ServerConfig(embedded_base_gguf(), port=free_port(), n_ctx=1024, startup_timeout_s=60)
+    base = ServerConfig(
+        embedded_base_gguf(),
+        port=free_port(),
+        n_ctx=1024,
+        n_threads=LLAMA_TEST_THREADS,
+        startup_timeout_s=60,
+    )
     return dataclasses.replace(base, **changes)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import REPO, venv_tool
+from tests.conftest import LLAMA_TEST_THREADS, REPO, venv_tool, write_test_serve_yaml
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +51,13 @@ def fresh_project(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def run_all(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     project = fresh_project(tmp_path_factory.mktemp("rule-all"))
-    command = [venv_tool("snakemake"), "--cores", "2", "--config", *OVERRIDES]
+    # llama.cpp on one thread (tests/conftest.py says why): the eval's servers read the
+    # copy's serve.yaml, check_model takes its rule's threads.
+    write_test_serve_yaml(project / "config" / "serve.yaml")
+    command = [
+        *(venv_tool("snakemake"), "--cores", "2", "--set-threads", "check_model=1"),
+        *("--config", *OVERRIDES),
+    ]
     # The copy's own packages, as the editable install of a clone would give them.
     env = {**os.environ, "PYTHONPATH": f"{project / 'workflow' / 'src'}{os.pathsep}{project}"}
     proc = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
@@ -77,7 +83,7 @@ def test_the_gguf_loads_in_llama_cpp(run_all: tuple[Path, str]) -> None:
     project, _ = run_all
     gguf = project / GGUF
     assert gguf.read_bytes()[:4] == b"GGUF"
-    model = llama_cpp.Llama(str(gguf), n_ctx=256, n_threads=2, verbose=False)
+    model = llama_cpp.Llama(str(gguf), n_ctx=256, n_threads=LLAMA_TEST_THREADS, verbose=False)
     assert model.metadata["general.architecture"] == "llama"
     assert "<|im_start|>" in model.metadata["tokenizer.chat_template"]
     modelfile = (project / "results" / "model" / "Modelfile").read_text()

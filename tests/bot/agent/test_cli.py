@@ -15,8 +15,8 @@ import yaml
 from bot.agent.cli import ProgressModel, parse_args
 from bot.agent.model import ModelReply
 from bot.safety.audit import AuditLog
-from bot.serve import LlamaServer, embedded_base_gguf, free_port, load_serve_config
-from tests.conftest import REPO, venv_tool
+from bot.serve import LlamaServer, free_port
+from tests.conftest import REPO, llama_serve_config, venv_tool
 from tests.fakes import ScriptedModel, call
 
 
@@ -123,16 +123,9 @@ def test_on_a_terminal_the_progress_line_is_redrawn_in_place() -> None:
 
 @pytest.fixture(scope="module")
 def server() -> LlamaServer:
-    import dataclasses
-
     # The shipped settings, but always the embedded base model on a free port: the shipped
     # file would serve results/model/model.Q4_K_M.gguf whenever an earlier run left one.
-    config = dataclasses.replace(
-        load_serve_config(REPO / "config" / "serve.yaml"),
-        model_path=embedded_base_gguf(),
-        port=free_port(),
-    )
-    with LlamaServer(config) as running:
+    with LlamaServer(llama_serve_config()) as running:
         yield running
 
 

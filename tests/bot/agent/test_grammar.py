@@ -33,7 +33,7 @@ from halops.contract.toolcall import (
     render_messages_for_training,
 )
 from halops.contract.tools import AGENT_TOOL_SPECS
-from tests.conftest import REPO
+from tests.conftest import REPO, llama_serve_config
 
 llama_cpp = pytest.importorskip("llama_cpp")
 
@@ -369,15 +369,11 @@ def test_the_grammar_constrained_server_returns_a_parseable_call() -> None:
     from bot.agent.model import ModelReply
     from bot.serve import (
         LlamaServer,
-        embedded_base_gguf,
-        free_port,
-        load_serve_config,
         openai_client,
     )
 
-    shipped = load_serve_config(REPO / "config" / "serve.yaml")
     # The embedded model always: never a GGUF an earlier pipeline run left in results/.
-    serve = dataclasses.replace(shipped, port=free_port(), model_path=embedded_base_gguf())
+    serve = llama_serve_config()
     system = "You are HAL, an operations assistant.\n\n" + json.dumps(
         [s.to_openai() for s in AGENT_TOOL_SPECS]
     )

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from bot.devtools.slack_standin import SlackAPIStandIn
+from tests.conftest import write_test_serve_yaml
 
 REPO = Path(__file__).resolve().parents[3]
 SECRET = "process-signing-secret"
@@ -52,9 +53,7 @@ def lab_config(
     inventory = yaml.safe_load((REPO / "config" / "inventory.yaml").read_text())
     inventory["simulated"] = False
     (config / "inventory.yaml").write_text(yaml.safe_dump(inventory))
-    serve = yaml.safe_load((REPO / "config" / "serve.yaml").read_text())
-    serve["port"] = serve_port or free_port()
-    (config / "serve.yaml").write_text(yaml.safe_dump(serve))
+    write_test_serve_yaml(config / "serve.yaml", port=serve_port or free_port())
     agent_data = yaml.safe_load((REPO / "config" / "agent.yaml").read_text())
     agent_data["retrieval"]["top_k"] = 0
     agent_data["generation"]["timeout_s"] = 30

@@ -22,12 +22,12 @@ from bot.agent.wiring import build_deps, chat_model
 from bot.app import build_app, build_bot_deps, http_server, slack_client
 from bot.devtools.slack_standin import SlackAPIStandIn
 from bot.safety.audit import AuditLog
-from bot.serve import DEFAULT_CONFIG, LlamaServer, embedded_base_gguf, load_serve_config
+from bot.serve import LlamaServer
 from bot.slack.blocks import build_answer_messages, fallback_text
 from bot.tools.ssh import SSH_SPEC
 from halops.contract.toolcall import format_tool_call, parse_tool_calls
 from tests.bot.slack.conftest import ASKER, ONCALL, SECRET, Bot, RecordingExecutor, bot_config
-from tests.conftest import REPO
+from tests.conftest import REPO, llama_serve_config
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -69,9 +69,7 @@ def test_reboot_approved_in_slack_runs_once_and_the_real_model_answers(
         simulated_lab={"recordings": []},
     )
     # The embedded model always: never a GGUF an earlier pipeline run left in results/.
-    serve = dataclasses.replace(
-        load_serve_config(DEFAULT_CONFIG), port=free_port(), model_path=embedded_base_gguf()
-    )
+    serve = llama_serve_config()
     with (
         LlamaServer(serve) as server,
         SlackAPIStandIn() as slack,

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO, venv_tool
+from tests.conftest import REPO, venv_tool, write_test_serve_yaml
 
 # Installed in every Python process of a run: records network and process attempts as JSON
 # lines in $HALOPS_AUDIT_FILE.
@@ -103,7 +103,7 @@ def sample_config(tmp_path: Path, simulated: bool = True) -> Path:
     config = tmp_path / "config"
     (config / "eval").mkdir(parents=True)
     shutil.copy(REPO / "config" / "policy.yaml", config / "policy.yaml")
-    shutil.copy(REPO / "config" / "serve.yaml", config / "serve.yaml")
+    write_test_serve_yaml(config / "serve.yaml")
     shutil.copy(REPO / "config" / "eval" / "cases.jsonl", config / "eval" / "cases.jsonl")
     inventory = yaml.safe_load((REPO / "config" / "inventory.yaml").read_text())
     assert inventory["simulated"] is True, "the sample inventory must be marked simulated"

@@ -27,7 +27,7 @@ from halops.augment.synthetic import SyntheticInputs, answer_lines, keeps_hosts,
 from halops.augment.trainset import mix_training_set, synthetic_cap
 from halops.curate.config import CurateConfig
 from halops.validate_split import ValidateConfig
-from tests.conftest import REPO
+from tests.conftest import LLAMA_TEST_THREADS, REPO
 from tests.halops.augment.standin import StandIn, lab_script, serve
 
 RUNBOOKS = sorted((REPO / "config" / "rag").glob("runbook-*.md"))[:2]
@@ -337,7 +337,9 @@ def test_the_rule_against_llama_cpp_with_the_embedded_model(tmp_path, policy_fil
         gguf = serve_mod.embedded_base_gguf()
     except Exception as exc:  # the wheel is missing
         pytest.skip(str(exc))
-    config = serve_mod.ServerConfig(model_path=gguf, port=_free_port(), n_ctx=4096)
+    config = serve_mod.ServerConfig(
+        model_path=gguf, port=_free_port(), n_ctx=4096, n_threads=LLAMA_TEST_THREADS
+    )
     with serve_mod.LlamaServer(config) as server:
         cfg = SyntheticConfig.from_dict(
             {

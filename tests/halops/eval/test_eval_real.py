@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from halops.eval.main import EvalInputs, EvalOutputs, evaluate
-from tests.conftest import REPO
+from tests.conftest import REPO, write_test_serve_yaml
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +72,11 @@ def test_runner_scores_real_model_runs(tmp_path: Path) -> None:
     outputs = EvalOutputs.under(tmp_path / "eval")
     inputs = EvalInputs.from_section(FRAGMENT, REPO)
     inputs = EvalInputs(
-        inputs.cases, heldout_split(tmp_path), inputs.agent_config, inputs.serve_config, None
+        inputs.cases,
+        heldout_split(tmp_path),
+        inputs.agent_config,
+        write_test_serve_yaml(tmp_path / "serve.yaml"),
+        None,
     )
     summary = evaluate(FRAGMENT, inputs, outputs, REPO, progress=False)
     frame = pd.read_parquet(outputs.scores)

@@ -31,6 +31,7 @@ from halops.model.train import (  # noqa: E402
     prepare_checkpoint_dir,
     train,
 )
+from tests.conftest import LLAMA_TEST_THREADS  # noqa: E402
 
 SMOKE = TrainConfig(
     max_steps=3,
@@ -154,14 +155,18 @@ def test_merge_export_and_llama_cpp_answer_with_stop(
     assert "`train.jsonl`: `" in card and "`model.Q4_K_M.gguf`: `" in card
     assert LIMITS in card and "Not evaluated yet" in card
 
-    record = check_gguf(gguf, model_data / "val.jsonl", CheckConfig(max_tokens=256, n_threads=2))
+    record = check_gguf(
+        gguf, model_data / "val.jsonl", CheckConfig(max_tokens=256, n_threads=LLAMA_TEST_THREADS)
+    )
     assert record["finish_reason"] == "stop"
     assert record["eos_token_id"] == 2
     assert record["question"] == "How long has nas01 been up?"
 
     # Several questions: each asked, the first one's record on top, the count that stopped.
     several = check_gguf(
-        gguf, model_data / "val.jsonl", CheckConfig(max_tokens=256, n_threads=2, questions=3)
+        gguf,
+        model_data / "val.jsonl",
+        CheckConfig(max_tokens=256, n_threads=LLAMA_TEST_THREADS, questions=3),
     )
     assert several["question"] == record["question"] and len(several["answers"]) == 2
     assert several["stopped"] >= 2 and {a["question"] for a in several["answers"]} != {None}
@@ -172,7 +177,7 @@ def test_merge_export_and_llama_cpp_answer_with_stop(
             check_gguf(
                 gguf,
                 model_data / "val.jsonl",
-                CheckConfig(max_tokens=1, n_threads=2, questions=questions),
+                CheckConfig(max_tokens=1, n_threads=LLAMA_TEST_THREADS, questions=questions),
             )
 
 
