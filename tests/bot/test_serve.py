@@ -238,7 +238,9 @@ def test_real_server_answers_a_chat_completion_and_stops_cleanly(running: LlamaS
 @pytest.mark.slow
 def test_cli_serves_until_interrupted(tmp_path: Path) -> None:
     port = free_port()
-    write_config(tmp_path)  # the shipped serve.yaml in a project without results/: base model
+    # The shipped serve.yaml (one llama.cpp thread, tests/conftest.py) in a project without
+    # results/: the base model.
+    write_config(tmp_path, n_threads=LLAMA_TEST_THREADS)
     code = "import sys; from bot.serve import cli_main; sys.exit(cli_main(sys.argv[1:]))"
     cli = subprocess.Popen(
         [sys.executable, "-c", code, "--port", str(port)],

@@ -15,7 +15,7 @@ import yaml
 from halops.extract.sessions import find_sessions
 from halops.extract.shards import session_key, shard_label, shard_of
 from halops.samplegen import PLANTED_SECRETS, generate_corpus
-from tests.conftest import REPO, venv_tool
+from tests.conftest import REPO, venv_tool, write_test_serve_yaml
 
 SAMPLE_SESSIONS = REPO / "workflow" / "resources" / "sessions"
 DATA_TARGET = "results/final/train.jsonl"
@@ -66,8 +66,10 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(SAMPLE_SESSIONS, work / "sessions")
     (work / "config").mkdir()
     for item in (REPO / "config").iterdir():  # runbooks, eval cases, agent and policy files
-        if item.name != "config.yaml":
+        if item.name not in ("config.yaml", "serve.yaml"):
             (work / "config" / item.name).symlink_to(item)
+    # The eval's llama.cpp servers on one thread (tests/conftest.py says why).
+    write_test_serve_yaml(work / "config" / "serve.yaml")
     cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     cfg["sessions_dir"] = str(work / "sessions")
     (work / "config" / "config.yaml").write_text(yaml.safe_dump(cfg))

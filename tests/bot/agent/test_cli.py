@@ -16,7 +16,7 @@ from bot.agent.cli import ProgressModel, parse_args
 from bot.agent.model import ModelReply
 from bot.safety.audit import AuditLog
 from bot.serve import LlamaServer, free_port
-from tests.conftest import REPO, llama_serve_config, venv_tool
+from tests.conftest import REPO, llama_serve_config, venv_tool, write_test_serve_yaml
 from tests.fakes import ScriptedModel, call
 
 
@@ -25,8 +25,9 @@ def lab_config(root: Path, **agent_changes: object) -> Path:
     the audit log there and no runbook index (retrieval degrades to off, with a warning)."""
     config = root / "config"
     (config / "eval").mkdir(parents=True, exist_ok=True)
-    for name in ("inventory.yaml", "policy.yaml", "serve.yaml"):
+    for name in ("inventory.yaml", "policy.yaml"):
         shutil.copy(REPO / "config" / name, config / name)
+    write_test_serve_yaml(config / "serve.yaml")  # one llama.cpp thread (tests/conftest.py)
     shutil.copy(REPO / "config" / "eval" / "cases.jsonl", config / "eval" / "cases.jsonl")
     data = yaml.safe_load((REPO / "config" / "agent.yaml").read_text())
     data["audit_db"] = "audit.sqlite"
