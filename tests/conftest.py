@@ -78,17 +78,19 @@ def venv_tool(name: str) -> str:
 LLAMA_TEST_THREADS = 1
 
 
-def llama_serve_config(**changes: object) -> object:
+def llama_serve_config() -> object:
     """The shipped server settings (config/serve.yaml) with the embedded base model, a free
-    port and LLAMA_TEST_THREADS; `changes` override any field. Never a GGUF that an earlier
-    pipeline run left in results/."""
+    port and LLAMA_TEST_THREADS: never a GGUF that an earlier pipeline run left in results/."""
     import dataclasses
 
     from bot.serve import embedded_base_gguf, free_port, load_serve_config
 
-    shipped = load_serve_config(REPO / "config" / "serve.yaml")
-    defaults = {"model_path": embedded_base_gguf(), "port": free_port()}
-    return dataclasses.replace(shipped, **{**defaults, "n_threads": LLAMA_TEST_THREADS, **changes})
+    return dataclasses.replace(
+        load_serve_config(REPO / "config" / "serve.yaml"),
+        model_path=embedded_base_gguf(),
+        port=free_port(),
+        n_threads=LLAMA_TEST_THREADS,
+    )
 
 
 def write_test_serve_yaml(path: Path, **changes: object) -> Path:

@@ -27,7 +27,7 @@ from halops.augment.synthetic import SyntheticInputs, answer_lines, keeps_hosts,
 from halops.augment.trainset import mix_training_set, synthetic_cap
 from halops.curate.config import CurateConfig
 from halops.validate_split import ValidateConfig
-from tests.conftest import LLAMA_TEST_THREADS, REPO
+from tests.conftest import REPO, llama_serve_config
 from tests.halops.augment.standin import StandIn, lab_script, serve
 
 RUNBOOKS = sorted((REPO / "config" / "rag").glob("runbook-*.md"))[:2]
@@ -334,12 +334,10 @@ def test_mixing_adds_capped_deduplicated_synthetic_to_train_only(
 def test_the_rule_against_llama_cpp_with_the_embedded_model(tmp_path, policy_files) -> None:
     serve_mod = pytest.importorskip("bot.serve")
     try:
-        gguf = serve_mod.embedded_base_gguf()
+        serve_mod.embedded_base_gguf()
     except Exception as exc:  # the wheel is missing
         pytest.skip(str(exc))
-    config = serve_mod.ServerConfig(
-        model_path=gguf, port=_free_port(), n_ctx=4096, n_threads=LLAMA_TEST_THREADS
-    )
+    config = llama_serve_config()  # the shipped settings: a 4,096-token context
     with serve_mod.LlamaServer(config) as server:
         cfg = SyntheticConfig.from_dict(
             {
@@ -362,11 +360,3 @@ def test_the_rule_against_llama_cpp_with_the_embedded_model(tmp_path, policy_fil
         request = json.loads(row["messages"])[1]["content"]
         assert any(h in request.lower() for h in hosts)  # the host check held
     assert set(table["strategy"]) <= {"synthetic_reword", "synthetic_runbook"}
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
