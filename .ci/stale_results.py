@@ -28,7 +28,7 @@ def garbage(root: Path) -> dict[str, bytes]:
     broken_jsonl = b'{"messages": [{"role": "user", "content": "stale\n'
     converter = f"results/.cache/llama-cpp-sdist/llama.cpp-{llama_cpp_version(root)}"
     return {
-        "results/model/model.Q4_K_M.gguf": b"not a GGUF: left by an earlier run\n",
+        "results/model/model.Q8_0.gguf": b"not a GGUF: left by an earlier run\n",
         "results/model/Modelfile": b"FROM ./nothing\n",
         "results/model/merged/config.json": b"{stale",
         "results/model/check.json": b"{stale",

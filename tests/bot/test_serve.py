@@ -97,7 +97,7 @@ def test_missing_required_key_is_rejected(tmp_path: Path) -> None:
 
 
 def test_model_resolution_prefers_the_pipeline_gguf_when_built(tmp_path: Path) -> None:
-    pipeline = "results/model/model.Q4_K_M.gguf"
+    pipeline = "results/model/model.Q8_0.gguf"
     assert resolve_model(None, pipeline, tmp_path) == embedded_base_gguf()
     (tmp_path / pipeline).parent.mkdir(parents=True)
     (tmp_path / pipeline).write_bytes(b"GGUF")

@@ -34,7 +34,7 @@ OVERRIDES = [
     " {model: finetuned, retrieval: true, grammar: true, heldout: true}]}",
 ]
 # What the user gets from rule all that this test reads (the first is llama.cpp's own file).
-GGUF = "results/model/model.Q4_K_M.gguf"
+GGUF = "results/model/model.Q8_0.gguf"
 
 
 def fresh_project(root: Path) -> Path:

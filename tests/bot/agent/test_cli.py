@@ -125,7 +125,7 @@ def test_on_a_terminal_the_progress_line_is_redrawn_in_place() -> None:
 @pytest.fixture(scope="module")
 def server() -> LlamaServer:
     # The shipped settings, but always the embedded base model on a free port: the shipped
-    # file would serve results/model/model.Q4_K_M.gguf whenever an earlier run left one.
+    # file would serve results/model/model.Q8_0.gguf whenever an earlier run left one.
     with LlamaServer(llama_serve_config()) as running:
         yield running
 

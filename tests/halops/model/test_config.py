@@ -131,3 +131,15 @@ def test_schema_refuses_a_bad_cpu_profile(key: str, value: object, message: str)
     with pytest.raises(jsonschema.ValidationError) as error:
         jsonschema.validate(bad, SCHEMA["model"])
     assert error.value.validator == message
+
+
+def test_served_and_evaluated_gguf_is_the_first_exported_quantization() -> None:
+    """check_model and the Modelfile take quant_types[0]; the eval and `halops serve` name a
+    path: all four must be the same file, or the eval scores a model nobody serves."""
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    serve = yaml.safe_load((REPO / "config" / "serve.yaml").read_text())
+    first = f"results/model/model.{config['model']['quant_types'][0]}.gguf"
+    evaluated = {m["name"]: m["gguf"] for m in config["eval"]["models"]}
+    assert serve["pipeline_model"] == evaluated["finetuned"] == first
+    # Small models lose what they learnt at 4 bits (config.yaml says what was measured).
+    assert config["model"]["base_model"] != "embedded:smollm2-135m" or first.endswith("Q8_0.gguf")

@@ -230,9 +230,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--skip-pairs", action="store_true", help="only the eval comparison")
     parser.add_argument("--eval", action="store_true", help="compare SFT and SFT + DPO")
     parser.add_argument(
-        "--sft-gguf", type=Path, default=REPO / "results/augmented/sft/model.Q4_K_M.gguf"
+        "--sft-gguf", type=Path, default=REPO / "results/augmented/sft/model.Q8_0.gguf"
     )
-    parser.add_argument("--dpo-gguf", type=Path, default=REPO / "results/model/model.Q4_K_M.gguf")
+    parser.add_argument("--dpo-gguf", type=Path, default=REPO / "results/model/model.Q8_0.gguf")
     parser.add_argument("--max-cases", type=int, help="cases to run (default: all)")
     parser.add_argument("--heldout-turns", type=int, default=150, help="held-out turns")
     args = parser.parse_args(argv)

@@ -1,13 +1,14 @@
 """Benchmark of the exported GGUF (a script that prints figures, not a test).
 
-The fine-tuned Q4_K_M next to the embedded base GGUF (SmolLM2-135M-Instruct Q4_1), both through
-llama-cpp-python with the same threads, prompt and token counts: file size, prompt processing
-tokens/s (one batch of the rendered chat prompt) and generation tokens/s (greedy, one token at a
-time, the end-of-turn token suppressed so every run generates the same count). Median of runs;
+The fine-tuned model (the first exported quantization, Q8_0) next to the embedded base GGUF
+(SmolLM2-135M-Instruct Q4_1), both through llama-cpp-python with the same threads, prompt and
+token counts: file size, prompt processing tokens/s (one batch of the rendered chat prompt) and
+generation tokens/s (greedy, one token at a time, the end-of-turn token suppressed so every run
+generates the same count). Median of runs;
 the two models alternate run by run, so load from other processes hits both alike.
 
     .venv/bin/python workflow/scripts/bench/bench_gguf.py \
-        [--model results/model/model.Q4_K_M.gguf] [--threads 2] [--gen 64] [--runs 3]
+        [--model results/model/model.Q8_0.gguf] [--threads 2] [--gen 64] [--runs 3]
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def bench(paths: dict[str, Path], threads: int, gen: int, runs: int) -> dict[str
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    default = REPO / "results" / "model" / "model.Q4_K_M.gguf"
+    default = REPO / "results" / "model" / "model.Q8_0.gguf"
     parser.add_argument("--model", type=Path, default=default)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--gen", type=int, default=64, help="tokens generated per run")

@@ -12,7 +12,7 @@ host/service combinations never trained on, `results/samplegen/holdout.json`) an
 then the issue's targets: fine-tuned >= 50 % and >= 2x base.
 
     .venv/bin/python workflow/scripts/bench/bench_heldout.py [--turns 120] \
-        [--model base=embedded --model finetuned=results/model/model.Q4_K_M.gguf]
+        [--model base=embedded --model finetuned=results/model/model.Q8_0.gguf]
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def main() -> None:
     settings = EvalSettings.from_config(config)
     models = [ModelSpec(**model_option(m)) for m in args.model or []] or [
         ModelSpec("base", "embedded"),
-        ModelSpec("finetuned", "results/model/model.Q4_K_M.gguf"),
+        ModelSpec("finetuned", "results/model/model.Q8_0.gguf"),
     ]
     turns = evenly(heldout_turns(args.test), args.turns or None)
     sessions, held = session_of_examples(args.test), held_out_sessions(args.holdout)
