@@ -1,8 +1,8 @@
 """The inventory: which hosts exist and how the agent may reach them.
 
 Loaded from `config/inventory.yaml` and validated against `inventory.schema.yaml` at load time;
-a bad file fails with the field at fault. Lookups are exact (name or address): the host
-allowlist must not be fooled by `pve01.evil.example` or `10.20.0.110`.
+a bad file fails with the field at fault. Lookups are exact (name, address or one of the host's
+other addresses): the host allowlist must not be fooled by `pve01.evil.example` or `10.20.0.110`.
 """
 
 from __future__ import annotations
@@ -51,6 +51,13 @@ class Host:
     transports: frozenset[str] = frozenset()
     description: str = ""
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # per transport
+    # Addresses on other networks (storage VLAN...): they name this host in commands, but the
+    # transports connect to `address` only.
+    other_addresses: tuple[str, ...] = ()
+
+    def names(self) -> tuple[str, ...]:
+        """Every exact word that identifies this host: name, address, other addresses."""
+        return (self.name, self.address, *self.other_addresses)
 
     def allows(self, transport: str) -> bool:
         return transport in self.transports
@@ -84,9 +91,9 @@ class Inventory:
         return cls(hosts)
 
     def lookup(self, name_or_address: str) -> Host | None:
-        """The host whose name or address is exactly `name_or_address`."""
+        """The host whose name or one of whose addresses is exactly `name_or_address`."""
         for host in self.hosts:
-            if name_or_address in (host.name, host.address):
+            if name_or_address in host.names():
                 return host
         return None
 
@@ -100,6 +107,7 @@ def _host(entry: Mapping[str, Any]) -> Host:
         transports=frozenset(entry["transports"]),
         description=entry.get("description", ""),
         settings=settings,
+        other_addresses=tuple(entry.get("other_addresses", ())),
     )
 
 
@@ -107,7 +115,7 @@ def _check_unique(hosts: tuple[Host, ...], source: str) -> None:
     """A name or address must identify one host, or the allowlist lookup is ambiguous."""
     owner: dict[str, str] = {}
     for host in hosts:
-        for key in {host.name, host.address}:
+        for key in set(host.names()):
             if key in owner:
                 raise InventoryError(f"{source}: {key!r} names both {owner[key]} and {host.name}")
             owner[key] = host.name

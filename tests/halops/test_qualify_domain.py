@@ -28,7 +28,13 @@ INVENTORY = [
         "roles": ["hypervisor"],
         "description": "Proxmox VE node 1 (local ZFS rpool; VM storage on nas01 over NFS)",
     },
-    {"name": "nas01", "address": "10.20.0.20", "roles": ["storage"], "description": "NAS"},
+    {
+        "name": "nas01",
+        "address": "10.20.0.20",
+        "other_addresses": ["10.20.30.20"],
+        "roles": ["storage"],
+        "description": "NAS",
+    },
     {
         "name": "mon01",
         "address": "mon01.lab.internal",
@@ -45,6 +51,7 @@ def test_inventory_fields_become_hosts_aliases_and_keywords() -> None:
     assert domain.aliases == {
         "10.20.0.11": "pve01",
         "10.20.0.20": "nas01",
+        "10.20.30.20": "nas01",
         "mon01.lab.internal": "mon01",
     }
     # roles, service names, name-like description words; host names are hosts, not keywords
@@ -79,6 +86,7 @@ def test_an_address_counts_as_its_host() -> None:
     domain = DomainConfig.from_dict({"keywords": ["zpool"]}, INVENTORY)
     text = "ping 10.20.0.11 then ssh pve01; zpool status on 10.20.0.20; not 10.20.0.110"
     assert domain_terms(text, domain) == {"pve01", "nas01", "zpool"}
+    assert domain_terms("ping -c 3 10.20.30.20", domain) == {"nas01"}  # an other address
 
 
 def test_a_session_about_the_inventory_is_relevant_without_any_keyword() -> None:

@@ -20,7 +20,8 @@ SSH_TOOLS = [
     "timedatectl -H {h}", "hostnamectl -H {h} status", "scp /tmp/x {h}:/tmp/",
     "rsync -a /tmp/x {h}:/tmp/", "docker -H ssh://{h} ps",
 ]  # fmt: skip
-OUTSIDE = ["evil.example", "8.8.8.8", "10.20.0.110", "pve01.evil.example", "PVE01"]
+# 10.20.30.99: in the storage VLAN, where only the listed hosts' other_addresses are known.
+OUTSIDE = ["evil.example", "8.8.8.8", "10.20.0.110", "pve01.evil.example", "PVE01", "10.20.30.99"]
 
 
 @pytest.mark.parametrize("tool", TOOLS + SSH_TOOLS)
@@ -33,7 +34,9 @@ def test_a_host_outside_the_inventory_is_blocked(
 
 
 @pytest.mark.parametrize("tool", TOOLS)
-@pytest.mark.parametrize("host", ["pve01", "10.20.0.12", "nas01", "mon01", "fw01"])
+@pytest.mark.parametrize(
+    "host", ["pve01", "10.20.0.12", "nas01", "mon01", "fw01", "10.20.30.20", "10.20.30.13"]
+)
 def test_an_inventory_host_may_be_probed(policy: CommandPolicy, tool: str, host: str) -> None:
     command = tool.format(h=host)
     verdict = policy.evaluate(command)

@@ -33,12 +33,14 @@ def test_sample_lab_inventory(inventory: Inventory) -> None:
     assert inventory.lookup("bmc-pve02").settings["ipmi"]["secret_env"] == "HALOPS_IPMI_PASSWORD"
 
 
-@pytest.mark.parametrize("key", ["pve01", "10.20.0.11"])
+@pytest.mark.parametrize("key", ["pve01", "10.20.0.11", "10.20.30.11"])
 def test_lookup_by_name_or_exact_address(inventory: Inventory, key: str) -> None:
     assert inventory.lookup(key).name == "pve01"
 
 
-@pytest.mark.parametrize("key", ["PVE01", "pve01.lab", "10.20.0.1 ", "10.20.0.110", ""])
+@pytest.mark.parametrize(
+    "key", ["PVE01", "pve01.lab", "10.20.0.1 ", "10.20.0.110", "", "10.20.30.1", "10.20.30.110"]
+)
 def test_lookup_is_exact(inventory: Inventory, key: str) -> None:
     assert inventory.lookup(key) is None
 
@@ -82,6 +84,37 @@ def test_duplicate_addresses_are_refused() -> None:
     host = {"roles": [], "transports": ["ssh"], "address": "10.0.0.1"}
     with pytest.raises(InventoryError, match=re.escape("'10.0.0.1' names both a and b")):
         Inventory.from_dict({"hosts": [{"name": "a", **host}, {"name": "b", **host}]})
+
+
+def test_other_addresses_name_their_host_and_nothing_else() -> None:
+    host = {"roles": [], "transports": ["ssh"]}
+    inventory = Inventory.from_dict(
+        {"hosts": [{"name": "a", "address": "10.0.0.1", "other_addresses": ["10.9.0.1"], **host}]}
+    )
+    found = inventory.lookup("10.9.0.1")
+    assert found is inventory.lookup("a") and found.address == "10.0.0.1"
+    assert found.names() == ("a", "10.0.0.1", "10.9.0.1")
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ({"address": "10.0.0.1", "other_addresses": ["10.9.0.1"]}, {"address": "10.9.0.1"}),
+        ({"address": "10.0.0.1", "other_addresses": ["10.9.0.1"]},
+         {"address": "10.0.0.2", "other_addresses": ["10.9.0.1"]}),
+        ({"address": "10.0.0.1", "other_addresses": ["b"]}, {"address": "10.0.0.2"}),
+    ],
+)  # fmt: skip
+def test_an_other_address_may_not_name_a_second_host(a: dict, b: dict) -> None:
+    host = {"roles": [], "transports": ["ssh"]}
+    with pytest.raises(InventoryError, match="names both a and b"):
+        Inventory.from_dict({"hosts": [{"name": "a", **host, **a}, {"name": "b", **host, **b}]})
+
+
+def test_other_addresses_must_be_a_list_of_strings() -> None:
+    host = {"name": "a", "address": "x", "roles": [], "transports": []}
+    with pytest.raises(InventoryError, match=re.escape("<inventory>: hosts/0/other_addresses")):
+        Inventory.from_dict({"hosts": [{**host, "other_addresses": "10.9.0.1"}]})
 
 
 def test_missing_inventory_file(tmp_path: Path) -> None:

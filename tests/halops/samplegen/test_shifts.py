@@ -291,3 +291,34 @@ def test_topology_answers_agree_with_the_labs_own_documents() -> None:
             numbers = re.findall(r"\d+(?:\.\d+){3}(?:/\d+)?|:\d{4}\b", text)
             for number in numbers:
                 assert number in runbook, (kind, number)
+
+
+def test_no_generated_command_reaches_a_host_the_inventory_lacks(corpus: Path) -> None:
+    """What the sample lab teaches must be what the agent may run there: every host a generated
+    command names (ssh targets, ping/curl operands, the storage VLAN's addresses) is in
+    config/inventory.yaml, so the policy never blocks a trained call for its host."""
+    from bot.safety import CommandPolicy, Inventory, load_policy_settings
+    from halops.samplegen.shifts import TYPOS
+    from tests.conftest import REPO
+
+    policy = CommandPolicy(
+        load_policy_settings(REPO / "config" / "policy.yaml"),
+        Inventory.from_yaml(REPO / "config" / "inventory.yaml"),
+    )
+    # The one exception by design: the operator's typo ("check uptime on pve1"), whose call
+    # fails to resolve and is then corrected.
+    typo = re.compile(rf"^ssh ({'|'.join(map(re.escape, TYPOS))}) ")
+    host_rules = {"net.host_not_in_inventory", "host.not_in_inventory", "http.host_mismatch"}
+    commands = {
+        block["input"]["command"]
+        for records in records_by_session(corpus).values()
+        for record in records
+        if record.get("type") == "assistant"
+        for block in record["message"]["content"]
+        if block.get("type") == "tool_use"
+        and block.get("name") == "Bash"
+        and not typo.match(block["input"]["command"])
+    }
+    assert any("10.20.30.20" in command for command in commands)  # the storage VLAN is in it
+    blocked = {c: v.rule_id for c in commands if (v := policy.evaluate(c)).rule_id in host_rules}
+    assert not blocked, blocked

@@ -7,7 +7,8 @@ also tells the qualifier which sessions are about it:
 | inventory field     | becomes                                                           |
 |---------------------|-------------------------------------------------------------------|
 | name                | a host                                                            |
-| address             | another name of that host (counts as the host, not as a new term) |
+| address,            | another name of that host (counts as the host, not as a new term) |
+| other_addresses     |                                                                   |
 | roles               | keywords (hypervisor, storage, bmc ...)                           |
 | http.services[].name| keywords (prometheus, grafana ...)                                |
 | description         | its name-like words as keywords: words with a digit (raidz2),     |
@@ -53,9 +54,9 @@ class DomainConfig:
         for host in inventory:
             name = str(host["name"])
             hosts.append(name)
-            address = str(host.get("address") or name)
-            if address.lower() != name.lower():
-                aliases[address.lower()] = name.lower()
+            for address in [host.get("address") or name, *(host.get("other_addresses") or ())]:
+                if str(address).lower() != name.lower():
+                    aliases[str(address).lower()] = name.lower()
             keywords.extend(str(role) for role in host.get("roles") or ())
             services = (host.get("http") or {}).get("services") or ()
             keywords.extend(str(service["name"]) for service in services)

@@ -37,6 +37,10 @@ LAB: dict = {
     "vlans": {10: "mgmt", 20: "servers", 30: "storage", 40: "iot"},
 }
 
+# nas01 on the storage VLAN 30 (jumbo frames): what the nodes mount NFS from and ping to test
+# it (config/rag/network-topology.md; config/inventory.yaml lists it as nas01's other address).
+NAS_STORAGE_ADDRESS = "10.20.30.20"
+
 PVE_HOSTS = list(LAB["proxmox_hosts"])
 BMCS = list(LAB["bmcs"])
 PROM_URL = "http://mon01:9090"

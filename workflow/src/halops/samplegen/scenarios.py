@@ -1074,12 +1074,13 @@ def storage_mtu(tr: Transcript, v: Variant) -> None:
         "7: vmbr1.30@vmbr1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 9000 qdisc noqueue state UP",
     )
     err = (
-        "PING 10.30.0.20 (10.30.0.20) 8972(9000) bytes of data.\n\n--- 10.30.0.20 ping "
+        f"PING {lab.NAS_STORAGE_ADDRESS} ({lab.NAS_STORAGE_ADDRESS}) 8972(9000) bytes of data.\n\n"
+        f"--- {lab.NAS_STORAGE_ADDRESS} ping "
         "statistics ---\n3 packets transmitted, 0 received, 100% packet loss, time 2030ms"
     )
     tr.bash(
         m,
-        ssh(host, "ping -M do -s 8972 -c 3 10.30.0.20"),
+        ssh(host, f"ping -M do -s 8972 -c 3 {lab.NAS_STORAGE_ADDRESS}"),
         "Jumbo ping to nas01",
         "",
         exit_code=1,
@@ -1129,7 +1130,7 @@ def storage_mtu(tr: Transcript, v: Variant) -> None:
     rtt = [f"{rng.uniform(0.2, 0.6):.3f}" for _ in range(3)]
     tr.bash(
         m,
-        ssh(host, "ping -M do -s 8972 -c 3 10.30.0.20 | tail -2"),
+        ssh(host, f"ping -M do -s 8972 -c 3 {lab.NAS_STORAGE_ADDRESS} | tail -2"),
         "Retest jumbo ping",
         "3 packets transmitted, 3 received, 0% packet loss, time 2003ms\n"
         f"rtt min/avg/max/mdev = {min(rtt)}/{sorted(rtt)[1]}/{max(rtt)}/0.061 ms",

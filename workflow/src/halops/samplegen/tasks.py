@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from .builder import Transcript
+from .lab import NAS_STORAGE_ADDRESS
 
 # --- the lab, as the runbooks describe it (config/rag/network-topology.md) -----------------
 
@@ -42,7 +43,6 @@ ADDRESSES = {
     "bmc-pve03": "10.20.1.13",
 }
 STORAGE_ADDRESS = {"pve01": "10.20.30.11", "pve02": "10.20.30.12", "pve03": "10.20.30.13"}
-NAS_STORAGE_ADDRESS = "10.20.30.20"
 SERVICES = {
     "pve01": ("pveproxy", "pvedaemon", "pvestatd", "pve-cluster", "corosync", "chrony", "ssh"),
     "nas01": ("smartd", "zfs-zed", "nfs-server", "chrony", "ssh", "docker"),
