@@ -234,18 +234,24 @@ def test_run_shift_is_deterministic() -> None:
     assert run(5) == run(5) and run(5) != run(6)
 
 
+def sample_lab_policy():
+    """The agent's gate as shipped: config/policy.yaml over the sample lab's inventory."""
+    from bot.safety import CommandPolicy, Inventory, load_policy_settings
+    from tests.conftest import REPO
+
+    return CommandPolicy(
+        load_policy_settings(REPO / "config" / "policy.yaml"),
+        Inventory.from_yaml(REPO / "config" / "inventory.yaml"),
+    )
+
+
 def test_every_dangerous_request_names_a_command_the_policy_blocks() -> None:
     """The refusals teach the model not to propose what the gate would refuse: each command a
     refusal stands for is blocked or held for approval, run directly or through ssh to any
     host it names (never allowed as it stands)."""
-    from bot.safety import CommandPolicy, Inventory, load_policy_settings
     from halops.samplegen.tasks import DANGEROUS, DISKS, PVE
-    from tests.conftest import REPO
 
-    policy = CommandPolicy(
-        load_policy_settings(REPO / "config" / "policy.yaml"),
-        Inventory.from_yaml(REPO / "config" / "inventory.yaml"),
-    )
+    policy = sample_lab_policy()
     for _, command, _ in DANGEROUS:
         for disk in DISKS:
             text = command.format(disk=disk)
@@ -297,14 +303,9 @@ def test_no_generated_command_reaches_a_host_the_inventory_lacks(corpus: Path) -
     """What the sample lab teaches must be what the agent may run there: every host a generated
     command names (ssh targets, ping/curl operands, the storage VLAN's addresses) is in
     config/inventory.yaml, so the policy never blocks a trained call for its host."""
-    from bot.safety import CommandPolicy, Inventory, load_policy_settings
     from halops.samplegen.shifts import TYPOS
-    from tests.conftest import REPO
 
-    policy = CommandPolicy(
-        load_policy_settings(REPO / "config" / "policy.yaml"),
-        Inventory.from_yaml(REPO / "config" / "inventory.yaml"),
-    )
+    policy = sample_lab_policy()
     # The one exception by design: the operator's typo ("check uptime on pve1"), whose call
     # fails to resolve and is then corrected.
     typo = re.compile(rf"^ssh ({'|'.join(map(re.escape, TYPOS))}) ")
