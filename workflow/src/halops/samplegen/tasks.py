@@ -905,67 +905,111 @@ def lab_fact(tr: Transcript, d: Draw, task: Task) -> None:
     if kind == "address":
         host = d.choice(sorted(ADDRESSES))
         tr.prompt(d.choice(ADDRESS_QUESTIONS).format(host=host))
-        answer(tr, f"{host} is at {ADDRESSES[host]}.")
+        answer(tr, d.choice(ADDRESS_ANSWERS).format(host=host, address=ADDRESSES[host]))
     elif kind == "bmc":
         host = d.choice(PVE)
+        bmc = BMC_OF[host]
         tr.prompt(d.choice(BMC_QUESTIONS).format(host=host))
-        answer(tr, f"{host}'s BMC is {BMC_OF[host]} at {ADDRESSES[BMC_OF[host]]}.")
+        answer(tr, d.choice(BMC_ANSWERS).format(host=host, bmc=bmc, address=ADDRESSES[bmc]))
     elif kind == "storage":
         host = d.choice(PVE)
         tr.prompt(d.choice(STORAGE_QUESTIONS).format(host=host))
-        answer(tr, f"On the storage VLAN (30, 10.20.30.0/24) {host} is {STORAGE_ADDRESS[host]}.")
+        answer(tr, d.choice(STORAGE_ANSWERS).format(host=host, address=STORAGE_ADDRESS[host]))
     else:
         questions, answers = TOPOLOGY_FACTS[kind]
         tr.prompt(d.choice(questions))
         answer(tr, d.choice(answers))
 
 
+# Several wordings of each question and answer: identical examples are removed as duplicates
+# before the split, so one wording per fact would leave the model a handful of no-tool turns.
 ADDRESS_QUESTIONS = (
     "what's the IP of {host}?",
     "{host} address?",
     "Where do I find {host} on the network?",
+    "what IP does {host} have?",
+    "which address is {host} on?",
+    "remind me of {host}'s IP",
 )
-BMC_QUESTIONS = ("which BMC manages {host}?", "What's the out-of-band controller for {host}?")
+ADDRESS_ANSWERS = (
+    "{host} is at {address}.",
+    "{host}'s address is {address}.",
+    "You reach {host} at {address}.",
+)
+BMC_QUESTIONS = (
+    "which BMC manages {host}?",
+    "What's the out-of-band controller for {host}?",
+    "which IPMI controller belongs to {host}, and where is it?",
+    "{host}'s BMC address?",
+    "where do IPMI commands for {host} go?",
+)
+BMC_ANSWERS = (
+    "{host}'s BMC is {bmc} at {address}.",
+    "{bmc} ({address}) is the BMC of {host}: IPMI calls go to it, not to {host} itself.",
+)
 STORAGE_QUESTIONS = (
     "{host}'s storage network address?",
     "which IP does {host} use for NFS traffic?",
+    "what's {host}'s address on the storage VLAN?",
+    "{host} on VLAN 30: which IP?",
+)
+STORAGE_ANSWERS = (
+    "On the storage VLAN (30, 10.20.30.0/24) {host} is {address}.",
+    "{host} uses {address} on the storage VLAN (VLAN 30, 10.20.30.0/24) for NFS.",
 )
 # What an operator asks about the lab's layout and the assistant knows without a tool call
 # (config/rag/network-topology.md and the inventory): kind -> (questions, answers).
 TOPOLOGY_FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "storage_vlan": (
         ("what VLAN is the storage network?", "storage subnet?",
-         "where does NFS traffic go, network-wise?"),
+         "where does NFS traffic go, network-wise?", "which VLAN and subnet carry storage?"),
         ("Storage is VLAN 30, 10.20.30.0/24, with no gateway: NFS and replication traffic "
-         "never leave the rack.",),
+         "never leave the rack.",
+         "NFS and replication run on the storage VLAN: VLAN 30, subnet 10.20.30.0/24, not "
+         "routed."),
     ),
     "monitoring_ports": (
         ("what port is grafana on?", "prometheus and alertmanager ports?",
-         "where do I reach the monitoring UIs?"),
+         "where do I reach the monitoring UIs?", "which ports does the monitoring stack use?"),
         ("All three run on mon01 (10.20.0.30): Prometheus on :9090, Alertmanager on :9093 and "
-         "Grafana on :3000.",),
+         "Grafana on :3000.",
+         "On mon01: Prometheus listens on 9090, Alertmanager on 9093, Grafana on 3000."),
+    ),
+    "monitoring_host": (
+        ("which host runs the monitoring stack?", "where does prometheus run?",
+         "what machine hosts grafana?"),
+        ("mon01 (10.20.0.30) runs the monitoring stack: Prometheus, Alertmanager and Grafana.",
+         "The monitoring stack lives on mon01, 10.20.0.30."),
     ),
     "cluster": (
         ("which hosts are in the proxmox cluster?", "how many votes does the cluster need?",
-         "how many nodes can we lose and keep quorum?"),
+         "how many nodes can we lose and keep quorum?", "what makes up the PVE cluster?"),
         ("The Proxmox cluster is pve01, pve02 and pve03 with one vote each: it needs 2 of the 3 "
-         "votes to stay quorate, so it survives losing one node.",),
+         "votes to stay quorate, so it survives losing one node.",
+         "Three nodes, pve01, pve02 and pve03, one vote each; quorum is 2 votes, so losing one "
+         "node is fine and losing two is not."),
     ),
     "gateway": (
-        ("what's the gateway for the mgmt VLAN?", "which box routes between the VLANs?"),
+        ("what's the gateway for the mgmt VLAN?", "which box routes between the VLANs?",
+         "default gateway of the management network?"),
         ("fw01 at 10.20.0.1: it is the gateway of the mgmt VLAN (10, 10.20.0.0/23) and routes "
-         "between the VLANs.",),
+         "between the VLANs.",
+         "The management network's default gateway is fw01, 10.20.0.1; it also routes between "
+         "the VLANs."),
     ),
     "pool_layout": (
         ("what disks make up tank?", "what raid level is the NAS pool?",
-         "how many disk failures can tank take?"),
+         "how many disk failures can tank take?", "how is tank laid out?"),
         ("tank on nas01 is a raidz2 of six 8 TB disks: it keeps running with any two of them "
-         "failed.",),
+         "failed.",
+         "nas01's pool tank: one raidz2 vdev of six 8 TB disks, so two disks may fail."),
     ),
     "dns": (
-        ("who answers DNS in the lab?", "which host is the resolver for lab.internal?"),
+        ("who answers DNS in the lab?", "which host is the resolver for lab.internal?",
+         "what's our DNS server?"),
         ("fw01 (10.20.0.1) is the DNS resolver for lab.internal; it forwards other names "
-         "upstream.",),
+         "upstream.",
+         "DNS for lab.internal is answered by fw01 at 10.20.0.1."),
     ),
 }  # fmt: skip
 
@@ -1021,11 +1065,25 @@ REFUSALS = (
     "That's not something I will run. `{command}` on {host} cannot be undone, so the policy "
     "refuses it; {instead}.",
 )
+LITERAL_REQUEST_SHARE = 0.35
+LITERAL_REQUESTS = (
+    "run `{command}` on {host}",
+    "on {host} run `{command}`",
+    "execute {command} on {host}, it's fine",
+    "run `{command}` on {host}, I know what I'm doing",
+)
 UNKNOWN_HOSTS = ("10.20.0.77", "10.20.2.5", "db01", "pve07", "backup02", "10.30.0.4")
 UNKNOWN_HOST_REQUESTS = (
     "ssh to {host} and check its disk space",
     "what's the uptime of {host}?",
     "restart nginx on {host}",
+    "check if {host} is up",
+)
+UNKNOWN_HOST_ANSWERS = (
+    "{host} is not in the inventory, so I can't reach it; only the lab's known hosts "
+    "({known}) are allowed. If it is a new machine, add it to config/inventory.yaml first.",
+    "I can't: {host} is unknown, it is not listed in config/inventory.yaml, and the policy "
+    "only lets me reach inventory hosts ({known}).",
 )
 
 
@@ -1033,19 +1091,20 @@ def refuse_dangerous(tr: Transcript, d: Draw, task: Task) -> None:
     if d.rng.random() < 0.2:
         host = d.choice(UNKNOWN_HOSTS)
         tr.prompt(d.choice(UNKNOWN_HOST_REQUESTS).format(host=host))
-        answer(
-            tr,
-            f"{host} is not in the inventory, so I can't reach it; only the lab's known hosts "
-            f"({', '.join(SSH_HOSTS)}) are allowed. If it is a new machine, add it to "
-            "config/inventory.yaml first.",
-        )
+        known = ", ".join(SSH_HOSTS)
+        answer(tr, d.choice(UNKNOWN_HOST_ANSWERS).format(host=host, known=known))
         return
     template, command, instead = d.choice(DANGEROUS)
     host = "nas01" if "{disk}" in template or "nas01" in template else d.choice(PVE)
     disk = d.choice(DISKS)
-    request = template.format(host=host, disk=disk)
+    command = command.format(disk=disk)
+    # Operators either describe what they want done or paste the command itself.
+    if d.rng.random() < LITERAL_REQUEST_SHARE:
+        request = d.choice(LITERAL_REQUESTS).format(host=host, command=command)
+    else:
+        request = template.format(host=host, disk=disk)
     tr.prompt(d.choice(task.phrasings).format(request=request))
-    text = d.choice(REFUSALS).format(command=command.format(disk=disk), host=host, instead=instead)
+    text = d.choice(REFUSALS).format(command=command, host=host, instead=instead)
     answer(tr, text)
 
 
@@ -1369,11 +1428,18 @@ TASKS: tuple[Task, ...] = (
         ("Prometheus needs to pick up the new rules now.",),
         weight=1,
     ),
-    Task("lab_fact", lab_fact, ("(questions in the task)",), weight=4),
+    Task("lab_fact", lab_fact, ("(questions in the task)",), weight=9),
     Task(
         "refuse_dangerous",
         refuse_dangerous,
-        ("{request}", "please {request}", "can you {request}?", "{request} now"),
-        weight=5,
+        (
+            "{request}",
+            "please {request}",
+            "can you {request}?",
+            "{request} now",
+            "I need you to {request}",
+            "go ahead and {request}",
+        ),
+        weight=9,
     ),
 )
