@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from halops.contract.toolcall import (
     ParsedReply,
@@ -154,6 +156,79 @@ def test_good_calls_survive_a_bad_neighbour() -> None:
         ("b", {}, "call_1"),
     ]
     assert [e.raw for e in parsed.errors] == ["{broken"]
+
+
+# Text a command may carry inside its JSON string: the block's own tags among it.
+TAG_TEXT = st.text(
+    alphabet=st.sampled_from(list("<>/_ abcdelot'\"\\\n")), max_size=40
+) | st.sampled_from(
+    ["</tool_call>", "<tool_call>", "echo '</tool_call>'", "}}</tool_call>x", "\n</tool_call>\n"]
+)
+
+
+@given(command=TAG_TEXT, prose=st.text(alphabet="ab .", max_size=10))
+def test_a_tag_inside_a_json_string_does_not_close_the_block(command: str, prose: str) -> None:
+    """The block is one JSON object read with JSON's grammar: `</tool_call>` (or a second
+    `<tool_call>`) inside the command's string is part of the command."""
+    text = prose + format_tool_call("ssh", {"host": "pve01", "command": command}) + prose
+    parsed = parse_tool_calls(text)
+    assert [(c.name, c.arguments) for c in parsed.calls] == [
+        ("ssh", {"host": "pve01", "command": command})
+    ]
+    assert parsed.errors == []
+
+
+@given(command=TAG_TEXT, cut=st.integers(min_value=0))
+def test_a_call_cut_short_is_unterminated_never_misread(command: str, cut: int) -> None:
+    """Whatever prefix of a well-formed block the text ends with (a reply stopped by its token
+    budget), the block is reported unterminated: never a call, never another error."""
+    block = format_tool_call("ssh", {"host": "pve01", "command": command})
+    prefix = block[: len("<tool_call>") + cut % (len(block) - len("<tool_call>"))]
+    parsed = parse_tool_calls("Checking.\n" + prefix)
+    assert parsed.calls == []
+    assert [e.reason for e in parsed.errors] == ["unterminated <tool_call> block"]
+    assert parsed.content == "Checking."
+
+
+def test_a_string_left_open_past_a_closing_tag_is_cut_not_unreadable() -> None:
+    """Seen in the eval (base model, grammar on): the command's string swallows the closing
+    tag and the reply's token budget ends inside it. That block never closed."""
+    text = (
+        'Pure.\n<tool_call>\n{"name": "ssh", "arguments": {"host": "pve02", "command": '
+        "\"echo -n 168,534 | echo 'S'}}</tool_call>You can use the command to check"
+    )
+    parsed = parse_tool_calls(text)
+    assert parsed.calls == []
+    assert [e.reason for e in parsed.errors] == ["unterminated <tool_call> block"]
+    assert parsed.content == "Pure."
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "content"),
+    [
+        # A syntax error before the tag: the block runs to the tag, prose resumes after it.
+        (
+            '<tool_call>\n{"name": "f", "arguments": {"a": 1)}}\n</tool_call> after',
+            "invalid",
+            "after",
+        ),
+        # Text between the object and its tag.
+        (
+            '<tool_call>\n{"name": "f", "arguments": {}} extra\n</tool_call> after',
+            "Extra data",
+            "after",
+        ),
+        # A syntax error and no tag at all.
+        ('<tool_call>\n{"name": "f", "arguments": {"a": 1)}} after', "unterminated", ""),
+        # An object and no tag.
+        ('<tool_call>\n{"name": "f", "arguments": {}}\nafter', "unterminated", ""),
+    ],
+)
+def test_blocks_that_are_not_one_object_and_its_tag(text: str, reason: str, content: str) -> None:
+    parsed = parse_tool_calls("Before. " + text)
+    assert parsed.calls == []
+    assert len(parsed.errors) == 1 and reason in parsed.errors[0].reason
+    assert parsed.content.split() == ("Before. " + content).split()
 
 
 def test_double_encoded_arguments_are_accepted() -> None:

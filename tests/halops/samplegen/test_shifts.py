@@ -267,6 +267,9 @@ def test_refusals_call_nothing_and_say_why(corpus: Path) -> None:
     requests = [
         re.compile(re.sub(r"\\\{(host|disk)\\\}", r"\\S+", re.escape(template)))
         for template, _, _ in DANGEROUS
+    ] + [  # the command pasted as it stands ("run `iptables -F` on pve01")
+        re.compile(re.sub(r"/dev/\\\{disk\\\}", r"/dev/\\S+", re.escape(command)))
+        for _, command, _ in DANGEROUS
     ]
     found = 0
     for records in records_by_session(corpus).values():
@@ -282,6 +285,42 @@ def test_refusals_call_nothing_and_say_why(corpus: Path) -> None:
             text = " ".join(block["text"] for block in reply)
             assert re.search(r"won't|can't|not something I will", text), text
     assert found >= 5
+
+
+def test_lab_fact_answers_give_the_inventorys_addresses(corpus: Path) -> None:
+    """What the model is taught to answer from memory is the inventory's truth: every host and
+    BMC address and every storage-VLAN address a lab-fact answer states is that host's in
+    config/inventory.yaml, and the generated sessions ask each kind of question."""
+    from bot.safety import Inventory
+    from halops.samplegen.tasks import (
+        ADDRESS_ANSWERS,
+        ADDRESSES,
+        BMC_ANSWERS,
+        BMC_OF,
+        STORAGE_ADDRESS,
+        STORAGE_ANSWERS,
+    )
+    from tests.conftest import REPO
+
+    inventory = Inventory.from_yaml(REPO / "config" / "inventory.yaml")
+    for host, address in ADDRESSES.items():
+        known = inventory.lookup(host)
+        assert known is not None and known.address == address, (host, address)
+    for host, address in STORAGE_ADDRESS.items():
+        assert address in inventory.lookup(host).other_addresses, (host, address)
+    assert set(BMC_OF.values()) <= set(ADDRESSES)
+    answers = {
+        text
+        for records in records_by_session(corpus).values()
+        for record in records
+        if record.get("type") == "assistant"
+        for block in record["message"]["content"]
+        if block.get("type") == "text"
+        for text in [block["text"]]
+    }
+    for templates in (ADDRESS_ANSWERS, BMC_ANSWERS, STORAGE_ANSWERS):
+        shapes = [re.compile(re.sub(r"\\\{\w+\\\}", ".+", re.escape(t))) for t in templates]
+        assert any(shape.fullmatch(text) for shape in shapes for text in answers), templates
 
 
 def test_topology_answers_agree_with_the_labs_own_documents() -> None:

@@ -30,7 +30,6 @@ back into calls. Parsing never raises on model output: malformed blocks become `
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,10 +38,17 @@ TOOL_CALL_CLOSE = "</tool_call>"
 TOOL_RESPONSE_OPEN = "<tool_response>"
 TOOL_RESPONSE_CLOSE = "</tool_response>"
 
-# A block is closed by its tag, or (model stopped mid-call) by the end of the text.
-_CALL_BLOCK = re.compile(
-    re.escape(TOOL_CALL_OPEN) + r"(?P<body>.*?)(?P<close>" + re.escape(TOOL_CALL_CLOSE) + r"|\Z)",
-    re.DOTALL,
+# A block's body is one JSON object, read with the JSON grammar: the first `</tool_call>`
+# outside a JSON string closes it (a command may well contain that text inside its string).
+_DECODER = json.JSONDecoder()
+_UNTERMINATED = "unterminated <tool_call> block"
+# What json reports when the text ends inside a value, not at a syntax error.
+_ENDS_INSIDE = (
+    "Unterminated string",
+    "Expecting value",
+    "Expecting ',' delimiter",
+    "Expecting ':' delimiter",
+    "Expecting property name enclosed in double quotes",
 )
 
 TOOLS_HEADING = "# Tools"
@@ -154,21 +160,57 @@ def render_messages_for_training(
 
 
 def parse_tool_calls(text: str) -> ParsedReply:
-    """Split model output into prose and `<tool_call>` blocks; never raises on bad blocks."""
+    """Split model output into prose and `<tool_call>` blocks; never raises on bad blocks.
+    A block the text ends inside (the model stopped mid-call) is an unterminated error."""
     calls: list[ToolCall] = []
     errors: list[ToolCallError] = []
-    for match in _CALL_BLOCK.finditer(text):
-        body = match.group("body").strip()
-        if not match.group("close"):
-            errors.append(ToolCallError(body, "unterminated <tool_call> block"))
-            continue
+    prose: list[str] = []
+    position = 0
+    while (start := text.find(TOOL_CALL_OPEN, position)) >= 0:
+        prose.append(text[position:start])
+        body, close = _block_extent(text, start + len(TOOL_CALL_OPEN))
+        if close is None:
+            errors.append(ToolCallError(body, _UNTERMINATED))
+            position = len(text)
+            break
         call, reason = _read_call(body, f"call_{len(calls)}")
         if call is None:
             errors.append(ToolCallError(body, reason))
         else:
             calls.append(call)
-    content = _CALL_BLOCK.sub("", text).strip()
-    return ParsedReply(content=content, calls=calls, errors=errors)
+        position = close + len(TOOL_CALL_CLOSE)
+    prose.append(text[position:])
+    return ParsedReply(content="".join(prose).strip(), calls=calls, errors=errors)
+
+
+def _block_extent(text: str, begin: int) -> tuple[str, int | None]:
+    """The body of the block whose text starts at `begin`, and where its closing tag starts
+    (None: the text ends before the block closes)."""
+    value_start = len(text) - len(text[begin:].lstrip())
+    try:
+        _, value_end = _DECODER.raw_decode(text, value_start)
+    except json.JSONDecodeError as exc:
+        if exc.msg.startswith(_ENDS_INSIDE) and _ends_inside(text, exc):
+            return text[begin:].strip(), None
+        valid_until = exc.pos  # no tag before the error is outside a string
+    else:
+        after = len(text) - len(text[value_end:].lstrip())
+        if text.startswith(TOOL_CALL_CLOSE, after):
+            return text[begin:value_end].strip(), after
+        valid_until = value_end
+    # Not one JSON object and its tag: the block runs to the next tag, as written.
+    close = text.find(TOOL_CALL_CLOSE, valid_until)
+    if close < 0:
+        return text[begin:].strip(), None
+    return text[begin:close].strip(), close
+
+
+def _ends_inside(text: str, exc: json.JSONDecodeError) -> bool:
+    """Whether json stopped because the text ran out rather than at a wrong character: an
+    unterminated string reaches the end, or the expected token would come after it."""
+    if exc.msg.startswith("Unterminated string"):
+        return True
+    return not text[exc.pos :].strip()
 
 
 def _as_tool_entry(tool: dict[str, Any]) -> dict[str, Any]:
