@@ -310,13 +310,12 @@ def test_lab_fact_answers_give_the_inventorys_addresses(corpus: Path) -> None:
         assert address in inventory.lookup(host).other_addresses, (host, address)
     assert set(BMC_OF.values()) <= set(ADDRESSES)
     answers = {
-        text
+        block["text"]
         for records in records_by_session(corpus).values()
         for record in records
         if record.get("type") == "assistant"
         for block in record["message"]["content"]
         if block.get("type") == "text"
-        for text in [block["text"]]
     }
     for templates in (ADDRESS_ANSWERS, BMC_ANSWERS, STORAGE_ANSWERS):
         shapes = [re.compile(re.sub(r"\\\{\w+\\\}", ".+", re.escape(t))) for t in templates]

@@ -41,15 +41,7 @@ TOOL_RESPONSE_CLOSE = "</tool_response>"
 # A block's body is one JSON object, read with the JSON grammar: the first `</tool_call>`
 # outside a JSON string closes it (a command may well contain that text inside its string).
 _DECODER = json.JSONDecoder()
-_UNTERMINATED = "unterminated <tool_call> block"
-# What json reports when the text ends inside a value, not at a syntax error.
-_ENDS_INSIDE = (
-    "Unterminated string",
-    "Expecting value",
-    "Expecting ',' delimiter",
-    "Expecting ':' delimiter",
-    "Expecting property name enclosed in double quotes",
-)
+UNTERMINATED = "unterminated <tool_call> block"
 
 TOOLS_HEADING = "# Tools"
 _TOOLS_INSTRUCTIONS = (
@@ -170,7 +162,7 @@ def parse_tool_calls(text: str) -> ParsedReply:
         prose.append(text[position:start])
         body, close = _block_extent(text, start + len(TOOL_CALL_OPEN))
         if close is None:
-            errors.append(ToolCallError(body, _UNTERMINATED))
+            errors.append(ToolCallError(body, UNTERMINATED))
             position = len(text)
             break
         call, reason = _read_call(body, f"call_{len(calls)}")
@@ -190,7 +182,9 @@ def _block_extent(text: str, begin: int) -> tuple[str, int | None]:
     try:
         _, value_end = _DECODER.raw_decode(text, value_start)
     except json.JSONDecodeError as exc:
-        if exc.msg.startswith(_ENDS_INSIDE) and _ends_inside(text, exc):
+        # A string still open at the end of the text: any tag after its quote is inside it.
+        # (Other errors leave no tag to find before exc.pos, so the search below decides.)
+        if exc.msg.startswith("Unterminated string"):
             return text[begin:].strip(), None
         valid_until = exc.pos  # no tag before the error is outside a string
     else:
@@ -203,14 +197,6 @@ def _block_extent(text: str, begin: int) -> tuple[str, int | None]:
     if close < 0:
         return text[begin:].strip(), None
     return text[begin:close].strip(), close
-
-
-def _ends_inside(text: str, exc: json.JSONDecodeError) -> bool:
-    """Whether json stopped because the text ran out rather than at a wrong character: an
-    unterminated string reaches the end, or the expected token would come after it."""
-    if exc.msg.startswith("Unterminated string"):
-        return True
-    return not text[exc.pos :].strip()
 
 
 def _as_tool_entry(tool: dict[str, Any]) -> dict[str, Any]:

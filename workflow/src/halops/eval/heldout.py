@@ -20,7 +20,12 @@ from tqdm import tqdm
 
 from bot.agent.loop import parsed_reply
 from bot.agent.model import ChatModel, ModelReply, ModelUnavailable
-from halops.contract.toolcall import ToolCall, parse_tool_calls, render_messages_for_training
+from halops.contract.toolcall import (
+    UNTERMINATED,
+    ToolCall,
+    parse_tool_calls,
+    render_messages_for_training,
+)
 from halops.contract.tools import agent_tools_openai
 from halops.eval.matching import ExpectedCall, match_call
 
@@ -79,9 +84,6 @@ def evenly_spaced(turns: list[HeldoutTurn], count: int | None) -> list[HeldoutTu
         return turns
     step = len(turns) / count
     return [turns[int(index * step)] for index in range(count)]
-
-
-UNTERMINATED = "unterminated <tool_call> block"
 
 
 def unreadable_blocks(reply: ModelReply) -> tuple[int, int]:
